@@ -1,0 +1,5 @@
+"""`python -m casefile` runs the command line."""
+
+from casefile.cli import cli
+
+cli()

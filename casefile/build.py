@@ -1,0 +1,163 @@
+"""The library entry point: check cases, plan their documents, render each to PDF.
+
+load -> validate -> resolve -> render HTML -> write PDF, one document at a time. Everything
+the command line does is a call into this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from casefile.checks import CheckedCase, check_case, untranslated_fields
+from casefile.errors import CasefileError, Problem
+from casefile.fonts import font_files
+from casefile.pdf import FetchPolicy, render_pdf, write_atomically
+from casefile.render import TemplateRef, find_template, render_html
+from casefile.resolve import resolve_document
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TEMPLATES = {
+    "extradition": ("extradition-request", "brief"),
+    "prosecution": ("prosecution-referral", "brief"),
+    "surrender": ("prosecution-referral", "brief"),
+    "investigation": ("prosecution-referral", "brief"),
+}
+CASE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and how (the `build` command's options)."""
+
+    out: Path = Path("output")
+    templates: tuple[str, ...] = ()
+    template_dirs: tuple[Path, ...] = ()
+    languages: tuple[str, ...] = ()
+    edition: str | None = None
+    strict: bool = False
+    allow_warnings: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentJob:
+    """One PDF to build: a template in a language and edition."""
+
+    template: TemplateRef
+    lang: str
+    edition: str
+    output: Path
+
+
+@dataclass
+class BuildReport:
+    """What a build did: the files written, the warnings, the cases that failed."""
+
+    built: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    failures: list[tuple[str, CasefileError]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def output_name(case_id: str, template: str, lang: str, edition: str) -> str:
+    """`<id>.<template>.<lang>.pdf`, with `.confidential` before `.pdf` for that edition."""
+    return f"{case_id}.{template}.{lang}{'.confidential' if edition == 'confidential' else ''}.pdf"
+
+
+def find_cases(paths: Iterable[Path]) -> list[Path]:
+    """Case files named directly, and the case files (.yaml, .yml) directly inside named folders."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+def plan_documents(checked: CheckedCase, options: BuildOptions) -> list[DocumentJob]:
+    """Every document to build for a case under the options."""
+    case = checked.case
+    specs = [(d.template, d.languages, d.edition) for d in case.documents] or \
+        [(t, None, None) for t in DEFAULT_TEMPLATES[case.request.type]]
+    if options.templates:
+        wanted = set(options.templates)
+        chosen = [s for s in specs if s[0] in wanted or Path(s[0]).name in wanted]
+        chosen += [(t, None, None) for t in options.templates if t not in {s[0] for s in chosen}]
+        specs = chosen
+    jobs = []
+    for template_name, languages, edition in specs:
+        ref = find_template(template_name, options.template_dirs)
+        langs = list(options.languages) or list(languages or case.languages)
+        for edition_name in _editions(options.edition, edition, case.classification):
+            for lang in langs:
+                name = output_name(case.id, ref.name, lang, edition_name)
+                jobs.append(DocumentJob(ref, lang, edition_name, options.out / name))
+    return jobs
+
+
+def _editions(option: str | None, document: str | None, classification: str) -> list[str]:
+    if option == "both":
+        return ["public", "confidential"]
+    return [option or document or classification]
+
+
+def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions) -> Path:
+    """Render one document and write it atomically; return its path."""
+    data = resolve_document(checked, job.lang, edition=job.edition)
+    html = render_html(job.template, data)
+    roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
+    pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/",
+                     policy=FetchPolicy(roots), allow_warnings=options.allow_warnings)
+    write_atomically(job.output, pdf)
+    return job.output
+
+
+def build_case(path: Path, options: BuildOptions,
+               progress: Callable[[str], None] = lambda message: None) -> BuildReport:
+    """Check one case and build all its documents; raise CasefileError on the first failure."""
+    started = time.perf_counter()
+    report = BuildReport()
+    checked = check_case(path, strict=options.strict)
+    report.warnings += checked.warnings
+    jobs = plan_documents(checked, options)
+    missing = _translation_warnings(checked, {job.lang for job in jobs})
+    report.warnings += missing
+    for job in jobs:
+        progress(f"building {job.output}")
+        report.built.append(build_document(checked, job, options))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _translation_warnings(checked: CheckedCase, languages: set[str]) -> list[Problem]:
+    """One warning per case and language: how many fields fall back to the case language."""
+    warnings = []
+    for lang in sorted(languages):
+        count = len(untranslated_fields(checked.loaded, checked.case, lang))
+        if count:
+            warnings.append(Problem(checked.loaded.display, 1, 1, "warning",
+                                    f"{count} text field(s) have no '{lang}' text and use the "
+                                    f"'{checked.case.language}' text (`casefile check --lang {lang}` lists them)"))
+    return warnings
+
+
+def build_cases(paths: Sequence[Path], options: BuildOptions,
+                progress: Callable[[str], None] = lambda message: None) -> BuildReport:
+    """Build every case; one failing case does not stop the others."""
+    started = time.perf_counter()
+    total = BuildReport()
+    for path in find_cases(paths):
+        try:
+            report = build_case(path, options, progress)
+        except CasefileError as e:
+            total.failures.append((str(path), e))
+            continue
+        total.built += report.built
+        total.warnings += report.warnings
+    total.seconds = time.perf_counter() - started
+    return total
