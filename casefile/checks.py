@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,22 +71,30 @@ def iter_text_fields(model: BaseModel, path: PathKey = ()) -> Iterator[tuple[Pat
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         key = field.alias or name
-        is_text = any(getattr(m, "func", None) is parse_text for m in field.metadata)
-        if is_text and value is not None:
+        if value is None:
+            continue
+        if _is_text(field.annotation, field.metadata):
             yield (*path, key), value
         elif isinstance(value, BaseModel):
             yield from iter_text_fields(value, (*path, key))
         elif isinstance(value, list):
+            item_is_text = any(_is_text(arg, ()) for arg in typing.get_args(field.annotation))
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     yield from iter_text_fields(item, (*path, key, i))
-                elif isinstance(item, (str, dict)) and _is_text_list(field):
+                elif item_is_text:
                     yield (*path, key, i), item
 
 
-def _is_text_list(field: Any) -> bool:
-    args = getattr(field.annotation, "__args__", ())
-    return any(any(getattr(m, "func", None) is parse_text for m in getattr(a, "__metadata__", ())) for a in args)
+def _is_text(annotation: Any, metadata: Any) -> bool:
+    """Whether an annotation (or an arm of its union) is the Text type."""
+    if any(getattr(m, "func", None) is parse_text for m in metadata):
+        return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _is_text(None, annotation.__metadata__)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_text(arg, ()) for arg in typing.get_args(annotation))
+    return False
 
 
 def untranslated_fields(loaded: LoadedCase, case: Case, lang: str) -> list[Problem]:

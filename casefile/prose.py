@@ -124,6 +124,10 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
     return tuple(out)
 
 
+# Between two footnote calls, so that notes 1 and 2 do not read as note 12.
+CITATION_SEPARATOR = Markup('<span class="fn-sep">,</span>')
+
+
 class ReferenceRenderer(Protocol):
     """What the resolve stage supplies to turn references into HTML."""
 
@@ -140,13 +144,22 @@ class ReferenceRenderer(Protocol):
 def inline_html(inlines: tuple[Inline, ...], refs: ReferenceRenderer) -> Markup:
     """Escaped HTML for inline content."""
     parts: list[Markup] = []
-    for node in inlines:
+    last_cite = -1
+    for index, node in enumerate(inlines):
         if isinstance(node, Text):
-            parts.append(escape(node.text))
+            text = node.text
+            # A footnote call sits against the word it follows: "family³", not "family ³".
+            following = inlines[index + 1] if index + 1 < len(inlines) else None
+            if isinstance(following, Reference) and following.sigil == "@":
+                text = text.rstrip()
+            parts.append(escape(text))
         elif isinstance(node, Styled):
             parts.append(Markup("<{0}>{1}</{0}>").format(Markup(node.style), inline_html(node.children, refs)))
         elif node.sigil == "@":
+            if last_cite == len(parts) or (last_cite == len(parts) - 1 and not parts[-1].strip()):
+                parts.append(CITATION_SEPARATOR)
             parts.append(refs.cite(node.id, node.pinpoint))
+            last_cite = len(parts)
         elif node.sigil == "#":
             parts.append(refs.figure(node.id))
         else:

@@ -20,8 +20,8 @@ from casefile.exhibits import Exhibit, annex_order
 from casefile.i18n import Formatter, Translator, direction, translator
 from casefile.model import Case, Figure, Source
 from casefile.redact import WITHHELD, redact_case
-from casefile.prose import parse_prose, plain_text, to_html
-from casefile.types import PartialDate, text_in
+from casefile.prose import CITATION_SEPARATOR, parse_prose, plain_text, to_html
+from casefile.types import PartialDate, has_language, text_in
 
 
 def N_(message: str) -> str:
@@ -52,15 +52,37 @@ class _Context:
     annexes: dict[str, Exhibit]
     edition: str
 
-    def _(self, message: str, **values: Any) -> str:
-        text = self.tr.gettext(message)
+    def _(self, message: str, **values: Any) -> Markup:
+        """The translation of `message`, escaped, with `values` filled in (escaped unless Markup)."""
+        text = escape(self.tr.gettext(message))
         return text.format(**values) if values else text
 
-    def text(self, value: Any) -> str:
+    def plain(self, value: Any) -> str:
+        """A text field's string in the document language, for places that hold no markup."""
         return text_in(value, self.lang, self.case.language) or ""
+
+    def text(self, value: Any) -> Markup:
+        """A text field in the document language; a fallback to the case language is marked with
+        its own language and direction so that, say, English inside Arabic keeps its order."""
+        string = escape(self.plain(value))
+        fallback = self.fallback_language(value)
+        if not fallback:
+            return string
+        return Markup('<span lang="{}" dir="{}">{}</span>').format(fallback, direction(fallback), string)
+
+    def fallback_language(self, value: Any) -> str | None:
+        """The case language when `value` has no text in the document language, else None."""
+        if value is None or has_language(value, self.lang, self.case.language):
+            return None
+        return self.case.language
 
     def date(self, value: PartialDate | None) -> str:
         return self.fmt.date(value) if value else ""
+
+    def provision(self, instrument: Markup, article: str) -> Markup:
+        """"Rome Statute, art. 7(1)(a)", the article kept left to right inside any script."""
+        return self._("{instrument}, art. {article}", instrument=instrument,
+                      article=Markup('<span class="ref" dir="ltr">{}</span>').format(article))
 
 
 class _References:
@@ -89,19 +111,19 @@ def citation(ctx: _Context, source: Source, pinpoint: str | None = None) -> Mark
     by = source.author or source.publisher
     if by:
         parts.append(escape(by))
-    title = ctx.text(source.title)
-    parts.append(Markup("<cite>{}</cite>").format(ctx._(title) if title == WITHHELD else title))
+    title = ctx._(WITHHELD) if ctx.plain(source.title) == WITHHELD else ctx.text(source.title)
+    parts.append(Markup("<cite>{}</cite>").format(title))
     if source.date:
         parts.append(escape(ctx.date(source.date)))
     exhibit = ctx.annexes.get(source.id)
     if exhibit:
-        parts.append(escape(ctx._("Annex {number}", number=ctx.fmt.integer(exhibit.number))))
+        parts.append(escape(exhibit.label))
     if pinpoint:
         parts.append(escape(pinpoint))
     return Markup(", ").join(parts) + Markup(".")
 
 
-def figure_value(ctx: _Context, figure: Figure) -> str:
+def figure_value(ctx: _Context, figure: Figure) -> Markup:
     """The figure's value with its qualifier, in the document language."""
     if figure.qualifier == "approximately" and figure.value >= _COMPACT_FROM:
         number = ctx.fmt.compact(figure.value)
@@ -111,7 +133,13 @@ def figure_value(ctx: _Context, figure: Figure) -> str:
 
 
 def _prose(ctx: _Context, refs: _References, value: Any) -> list[dict[str, object]]:
-    return to_html(parse_prose(ctx.text(value)), refs) if value else []
+    if not value:
+        return []
+    blocks = to_html(parse_prose(ctx.plain(value)), refs)
+    fallback = ctx.fallback_language(value)
+    for block in blocks:
+        block["lang"], block["dir"] = (fallback, direction(fallback)) if fallback else ("", "")
+    return blocks
 
 
 def _elements(ctx: _Context, elements: tuple[Element, ...], support: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -131,19 +159,16 @@ def _crimes(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
             "anchor": f"crime-{crime.id}",
             "title": ctx._(conduct.title),
             "category": ctx._(ctx.catalogue.categories[conduct.category]),
-            "provision": ctx._("{instrument}, art. {article}", instrument=ctx._(conduct.instrument.short),
-                               article=conduct.article),
+            "provision": ctx.provision(ctx._(conduct.instrument.short), conduct.article),
             "instrument": ctx._(conduct.instrument.title),
             "note": ctx._(conduct.note) if conduct.note else "",
             "elements": _elements(ctx, conduct.elements, crime.elements),
             "context_elements": _elements(ctx, conduct.context_elements, crime.elements),
-            "legal_basis": [ctx._("{instrument}, art. {article}", instrument=ctx.text(p.instrument), article=p.article)
-                            for p in crime.legal_basis],
+            "legal_basis": [ctx.provision(ctx.text(p.instrument), p.article) for p in crime.legal_basis],
             "accused": [people[a] for a in (crime.accused or list(people))],
             "liability": [{"title": ctx._(ctx.catalogue.liability_mode(m).title),
-                           "provision": ctx._("{instrument}, art. {article}",
-                                              instrument=ctx._(ctx.catalogue.liability_mode(m).instrument.short),
-                                              article=ctx.catalogue.liability_mode(m).article)}
+                           "provision": ctx.provision(ctx._(ctx.catalogue.liability_mode(m).instrument.short),
+                                                      ctx.catalogue.liability_mode(m).article)}
                           for m in crime.liability],
             "period": _period(ctx, period.from_, period.to) if period else "",
             "places": [ctx.text(p) for p in crime.places],
@@ -153,7 +178,7 @@ def _crimes(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
     return out
 
 
-def _period(ctx: _Context, start: PartialDate | None, end: PartialDate | None) -> str:
+def _period(ctx: _Context, start: PartialDate | None, end: PartialDate | None) -> Markup | str:
     if start and end:
         return ctx._("{start} to {end}", start=ctx.date(start), end=ctx.date(end))
     if start:
@@ -181,11 +206,11 @@ def _figure_row(ctx: _Context, figure: Figure) -> dict[str, Any]:
     }
 
 
-def source_label(ctx: _Context, source: Source) -> str:
+def source_label(ctx: _Context, source: Source) -> Markup:
     """A short reference to a source: its title, and its annex where it has one."""
-    title = ctx.text(source.title)
+    title = ctx._(WITHHELD) if ctx.plain(source.title) == WITHHELD else ctx.text(source.title)
     exhibit = ctx.annexes.get(source.id)
-    return f"{title} ({exhibit.label})" if exhibit else title
+    return Markup("{} ({})").format(title, exhibit.label) if exhibit else title
 
 
 def _sources(ctx: _Context) -> list[dict[str, Any]]:
@@ -195,7 +220,7 @@ def _sources(ctx: _Context) -> list[dict[str, Any]]:
         out.append({
             "id": source.id,
             "anchor": f"source-{source.id}",
-            "title": ctx.text(source.title),
+            "title": ctx._(WITHHELD) if ctx.plain(source.title) == WITHHELD else ctx.text(source.title),
             "by": source.author or source.publisher or "",
             "date": ctx.date(source.date),
             "kind": ctx._(SOURCE_KINDS[source.kind]),
@@ -219,8 +244,8 @@ def _accused(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
         out.append({
             "id": person.id,
             "name": ctx.text(person.name),
-            "other_scripts": [n for lang, n in (person.name.items() if isinstance(person.name, dict) else [])
-                              if n != ctx.text(person.name)],
+            "other_scripts": [n for n in (person.name.values() if isinstance(person.name, dict) else [])
+                              if n != ctx.plain(person.name)],
             "aliases": person.aliases,
             "born": ctx.date(person.born),
             "nationality": ctx.text(person.nationality),
@@ -228,7 +253,7 @@ def _accused(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
             "positions": [{"title": ctx.text(p.title), "period": _period(ctx, p.from_, p.to)} for p in person.positions],
             "location": {
                 "place": ctx.text(location.place), "as_of": ctx.date(location.as_of),
-                "citations": [refs.cite(s, None) for s in location.sources],
+                "citations": CITATION_SEPARATOR.join(refs.cite(s, None) for s in location.sources),
             } if location else None,
             "identifiers": [{"kind": i.kind, "value": i.value} for i in person.identifiers],
         })
@@ -282,13 +307,14 @@ def resolve_document(checked: CheckedCase, lang: str, *, edition: str = "public"
         "exhibits": [_sources_by_id(ctx)[e.source_id] for e in ctx.annexes.values()],
         "css": {"page_of": page_of_css(ctx)},
         "meta": {
-            "title": title,
-            "author": ctx.text(requesting.name),
+            "title": ctx.plain(case.title),
+            "author": ctx.plain(requesting.name),
             "subject": ctx._("{kind} addressed to {party}", kind=ctx._(REQUEST_TITLES[case.request.type]),
-                             party=ctx.text(requested.name)),
-            "keywords": ", ".join([*(a["name"] for a in accused), *dict.fromkeys(c["title"] for c in crimes)]),
+                             party=ctx.plain(requested.name)).striptags(),
+            "keywords": ", ".join([*(ctx.plain(a.name) for a in case.accused),
+                                   *dict.fromkeys(c["title"].striptags() for c in crimes)]),
             "date": str(case.date),
-            "sought": plain_text(ctx.text(case.request.sought)),
+            "sought": plain_text(ctx.plain(case.request.sought)),
         },
     }
 
@@ -316,7 +342,7 @@ def css_string(text: str) -> str:
 
 def page_of_css(ctx: _Context) -> Markup:
     """The CSS `content` value for "page X of Y" in the document language."""
-    pattern = ctx._("Page {page} of {pages}")
+    pattern = ctx.tr.gettext("Page {page} of {pages}")
     parts: list[str] = []
     rest = pattern
     for field, counter in (("{page}", "counter(page)"), ("{pages}", "counter(pages)")):
