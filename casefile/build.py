@@ -7,6 +7,7 @@ the command line does is a call into this module.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, timezone
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -112,9 +113,15 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     html = render_html(job.template, data)
     roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
     pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/",
-                     policy=FetchPolicy(roots), allow_warnings=options.allow_warnings)
+                     policy=FetchPolicy(roots), allow_warnings=options.allow_warnings,
+                     source_date_epoch=_epoch(checked.case.date.as_date()))
     write_atomically(job.output, pdf)
     return job.output
+
+
+def _epoch(day: date) -> int:
+    """Seconds since 1970 at midnight UTC of `day`: the document date stands in for the clock."""
+    return int(datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc).timestamp())
 
 
 def build_case(path: Path, options: BuildOptions,

@@ -123,12 +123,28 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+@contextlib.contextmanager
+def _source_date(epoch: int | None) -> Iterator[None]:
+    """Set SOURCE_DATE_EPOCH (unless the caller's environment sets it) while writing: the font
+    subsetter stamps each embedded font with it instead of the clock, so bytes are reproducible."""
+    if epoch is None or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
 def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings: bool = False,
-               prepare: Any = None, write_options: dict[str, Any] | None = None) -> bytes:
+               prepare: Any = None, write_options: dict[str, Any] | None = None,
+               source_date_epoch: int | None = None) -> bytes:
     """Lay out `html` and return the PDF bytes.
 
     `prepare(layout, html)` may lay the document out more than once (see footnotes.py) and
-    returns the final WeasyPrint Document.
+    returns the final WeasyPrint Document. `source_date_epoch` (seconds) replaces the clock
+    wherever the writer would read it.
     """
     isolate_fontconfig()
     from weasyprint import CSS, HTML
@@ -137,7 +153,7 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
 
     refusals: list[str] = []
     fetcher = _fetcher(policy, refusals)
-    with _weasyprint_warnings() as warnings:
+    with _weasyprint_warnings() as warnings, _source_date(source_date_epoch):
         try:
             font_config = FontConfiguration()
             fonts = CSS(string=font_face_css(), font_config=font_config, url_fetcher=fetcher)

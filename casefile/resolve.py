@@ -52,6 +52,10 @@ class _Context:
     annexes: dict[str, Exhibit]
     edition: str
 
+    @property
+    def dir(self) -> str:
+        return direction(self.lang)
+
     def _(self, message: str, **values: Any) -> Markup:
         """The translation of `message`, escaped, with `values` filled in (escaped unless Markup)."""
         text = escape(self.tr.gettext(message))
@@ -68,7 +72,16 @@ class _Context:
         fallback = self.fallback_language(value)
         if not fallback:
             return string
-        return Markup('<span lang="{}" dir="{}">{}</span>').format(fallback, direction(fallback), string)
+        return Markup('<span lang="{}">{}</span>').format(fallback, self.isolate(string, direction(fallback)))
+
+    def isolate(self, text: str, text_direction: str = "ltr") -> str:
+        """`text` in Unicode directional isolates when its direction differs from the document's.
+
+        WeasyPrint ignores `unicode-bidi` and inline `dir`, but Pango honours the isolate
+        characters, so "art. 7(1)(a)" or a hash inside Arabic keeps its order."""
+        if text_direction == self.dir:
+            return text
+        return ("\u2066" if text_direction == "ltr" else "\u2067") + text + "\u2069"
 
     def fallback_language(self, value: Any) -> str | None:
         """The case language when `value` has no text in the document language, else None."""
@@ -81,8 +94,7 @@ class _Context:
 
     def provision(self, instrument: Markup, article: str) -> Markup:
         """"Rome Statute, art. 7(1)(a)", the article kept left to right inside any script."""
-        return self._("{instrument}, art. {article}", instrument=instrument,
-                      article=Markup('<span class="ref" dir="ltr">{}</span>').format(article))
+        return self._("{instrument}, art. {article}", instrument=instrument, article=self.isolate(article))
 
 
 class _References:
@@ -106,7 +118,10 @@ class _References:
 
 
 def citation(ctx: _Context, source: Source, pinpoint: str | None = None) -> Markup:
-    """A footnote citation: publisher, title, date, annex, pinpoint."""
+    """A footnote citation: publisher, title, date, annex, pinpoint.
+
+    The annex reference is its own span, so a document without annexes (the brief) can hide it.
+    """
     parts: list[Markup] = []
     by = source.author or source.publisher
     if by:
@@ -115,12 +130,13 @@ def citation(ctx: _Context, source: Source, pinpoint: str | None = None) -> Mark
     parts.append(Markup("<cite>{}</cite>").format(title))
     if source.date:
         parts.append(escape(ctx.date(source.date)))
+    note = Markup(", ").join(parts)
     exhibit = ctx.annexes.get(source.id)
     if exhibit:
-        parts.append(escape(exhibit.label))
+        note += Markup('<span class="annex-ref">, {}</span>').format(exhibit.label)
     if pinpoint:
-        parts.append(escape(pinpoint))
-    return Markup(", ").join(parts) + Markup(".")
+        note += Markup(", {}").format(pinpoint)
+    return note + Markup(".")
 
 
 def figure_value(ctx: _Context, figure: Figure) -> Markup:
@@ -210,7 +226,7 @@ def source_label(ctx: _Context, source: Source) -> Markup:
     """A short reference to a source: its title, and its annex where it has one."""
     title = ctx._(WITHHELD) if ctx.plain(source.title) == WITHHELD else ctx.text(source.title)
     exhibit = ctx.annexes.get(source.id)
-    return Markup("{} ({})").format(title, exhibit.label) if exhibit else title
+    return Markup('{}<span class="annex-ref"> ({})</span>').format(title, exhibit.label) if exhibit else title
 
 
 def _sources(ctx: _Context) -> list[dict[str, Any]]:
@@ -230,7 +246,7 @@ def _sources(ctx: _Context) -> list[dict[str, Any]]:
             "annex": exhibit.label if exhibit else "",
             "annex_number": exhibit.number if exhibit else None,
             "file": os.path.basename(source.file) if source.file else "",
-            "sha256": source.sha256 or "",
+            "sha256": ctx.isolate(source.sha256) if source.sha256 else "",
             "size": ctx._("{size} bytes", size=ctx.fmt.number(exhibit.size)) if exhibit and source.file else "",
             "media_type": exhibit.media_type if exhibit and source.file else "",
         })
