@@ -9,6 +9,7 @@ names, legal titles from the catalogue translated. Templates get dicts, lists an
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,13 @@ class _Context:
             return text
         return ("\u2066" if text_direction == "ltr" else "\u2067") + text + "\u2069"
 
+    def bare(self, text: str | None) -> str:
+        """A string that is not a text field (a publisher, an alias, a URL), isolated in its own
+        direction when it has no letter of the document's direction."""
+        if not text:
+            return ""
+        return self.isolate(text, "rtl" if _has_rtl(text) else "ltr") if self.dir == "rtl" else text
+
     def fallback_language(self, value: Any) -> str | None:
         """The case language when `value` has no text in the document language, else None."""
         if value is None or has_language(value, self.lang, self.case.language):
@@ -95,6 +103,10 @@ class _Context:
     def provision(self, instrument: Markup, article: str) -> Markup:
         """"Rome Statute, art. 7(1)(a)", the article kept left to right inside any script."""
         return self._("{instrument}, art. {article}", instrument=instrument, article=self.isolate(article))
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 class _References:
@@ -125,7 +137,7 @@ def citation(ctx: _Context, source: Source, pinpoint: str | None = None) -> Mark
     parts: list[Markup] = []
     by = source.author or source.publisher
     if by:
-        parts.append(escape(by))
+        parts.append(escape(ctx.bare(by)))
     title = ctx._(WITHHELD) if ctx.plain(source.title) == WITHHELD else ctx.text(source.title)
     parts.append(Markup("<cite>{}</cite>").format(title))
     if source.date:
@@ -237,15 +249,15 @@ def _sources(ctx: _Context) -> list[dict[str, Any]]:
             "id": source.id,
             "anchor": f"source-{source.id}",
             "title": ctx._(WITHHELD) if ctx.plain(source.title) == WITHHELD else ctx.text(source.title),
-            "by": source.author or source.publisher or "",
+            "by": ctx.bare(source.author or source.publisher),
             "date": ctx.date(source.date),
             "kind": ctx._(SOURCE_KINDS[source.kind]),
-            "url": source.url or "",
-            "archived_url": source.archived_url or "",
+            "url": ctx.bare(source.url),
+            "archived_url": ctx.bare(source.archived_url),
             "accessed": ctx.date(source.accessed),
             "annex": exhibit.label if exhibit else "",
             "annex_number": exhibit.number if exhibit else None,
-            "file": os.path.basename(source.file) if source.file else "",
+            "file": ctx.bare(os.path.basename(source.file)) if source.file else "",
             "sha256": ctx.isolate(source.sha256) if source.sha256 else "",
             "size": ctx._("{size} bytes", size=ctx.fmt.number(exhibit.size)) if exhibit and source.file else "",
             "media_type": exhibit.media_type if exhibit and source.file else "",
@@ -260,9 +272,9 @@ def _accused(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
         out.append({
             "id": person.id,
             "name": ctx.text(person.name),
-            "other_scripts": [n for n in (person.name.values() if isinstance(person.name, dict) else [])
+            "other_scripts": [ctx.bare(n) for n in (person.name.values() if isinstance(person.name, dict) else [])
                               if n != ctx.plain(person.name)],
-            "aliases": person.aliases,
+            "aliases": [ctx.bare(a) for a in person.aliases],
             "born": ctx.date(person.born),
             "nationality": ctx.text(person.nationality),
             "status": ctx.text(person.status),
@@ -271,7 +283,7 @@ def _accused(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
                 "place": ctx.text(location.place), "as_of": ctx.date(location.as_of),
                 "citations": CITATION_SEPARATOR.join(refs.cite(s, None) for s in location.sources),
             } if location else None,
-            "identifiers": [{"kind": i.kind, "value": i.value} for i in person.identifiers],
+            "identifiers": [{"kind": ctx.bare(i.kind), "value": ctx.bare(i.value)} for i in person.identifiers],
         })
     return out
 
@@ -346,7 +358,7 @@ def _label_annex(lang: str, numbering: str) -> Any:
 
 def _party(ctx: _Context, refs: _References, party: Any) -> dict[str, Any]:
     return {"id": party.id, "name": ctx.text(party.name), "role": party.role, "kind": party.kind or "",
-            "address": ctx.text(party.address), "contact": party.contact or "",
+            "address": ctx.text(party.address), "contact": ctx.bare(party.contact),
             "description": _prose(ctx, refs, party.description)}
 
 
