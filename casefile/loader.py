@@ -137,11 +137,12 @@ def read_case_text(path: Path, display: str, limits: Limits) -> tuple[str, str]:
         raise CaseFileUnreadable(display, f"cannot be read ({e.strerror})") from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CaseFileUnreadable(display, "is UTF-16; save it as UTF-8")
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw[bom:].decode("utf-8")
     except UnicodeDecodeError as e:
         raise CaseFileUnreadable(
-            display, f"is not valid UTF-8 (byte offset {e.start}); save it as UTF-8") from None
+            display, f"is not valid UTF-8 (byte offset {e.start + bom}); save it as UTF-8") from None
     return text, hashlib.sha256(raw).hexdigest()
 
 
@@ -174,10 +175,15 @@ def parse_yaml(text: str, display: str, limits: Limits = Limits()) -> tuple[Any,
             message += ")"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise CaseValidationError([Problem(display, line, col, "error", message)]) from None
-    except yaml.YAMLError as e:  # reader errors (control characters) carry a position too
-        line, col = getattr(e, "line", None), getattr(e, "column", None)
-        pos = (line + 1, col + 1) if isinstance(line, int) and isinstance(col, int) else (1, 1)
-        raise CaseValidationError([Problem(display, *pos, "error", f"YAML: {e}")]) from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow, by its index
+        before = text[: e.position]
+        line, col = before.count("\n") + 1, e.position - (before.rfind("\n") + 1) + 1
+        char = e.character if isinstance(e.character, str) else chr(e.character)
+        raise CaseValidationError([Problem(
+            display, line, col, "error",
+            f"YAML syntax: the character U+{ord(char):04X} is not allowed in a case file")]) from None
+    except yaml.YAMLError as e:
+        raise CaseValidationError([Problem(display, 1, 1, "error", "YAML: " + " ".join(str(e).split()))]) from None
     if builder.fatal:
         raise CaseValidationError([*builder.problems, builder.fatal])
     return builder.root, builder.positions, builder.problems
@@ -242,6 +248,9 @@ class _Builder:
             self._attach(value, event, nodes=1)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             self._check_tag(event)
+            top = self.stack[-1] if self.stack else None
+            if top is not None and isinstance(top.container, dict) and top.pending_key is None:
+                self._stop(event.start_mark, "a mapping key must be a plain name, not a list or mapping")
             if len(self.stack) >= self.limits.max_depth:
                 self._stop(event.start_mark, f"nesting deeper than {self.limits.max_depth} levels")
             container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []

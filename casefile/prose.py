@@ -156,7 +156,7 @@ def inline_html(inlines: tuple[Inline, ...], refs: ReferenceRenderer) -> Markup:
         elif isinstance(node, Styled):
             parts.append(Markup("<{0}>{1}</{0}>").format(Markup(node.style), inline_html(node.children, refs)))
         elif node.sigil == "@":
-            if last_cite == len(parts) or (last_cite == len(parts) - 1 and not parts[-1].strip()):
+            if last_cite >= 0 and (last_cite == len(parts) or (last_cite == len(parts) - 1 and not parts[-1].strip())):
                 parts.append(CITATION_SEPARATOR)
             parts.append(refs.cite(node.id, node.pinpoint))
             last_cite = len(parts)
@@ -179,6 +179,8 @@ def to_html(blocks: list[Block], refs: ReferenceRenderer) -> list[dict[str, obje
 
 
 def plain_text(text: str) -> str:
-    """Prose with its markup removed, for places that cannot hold markup (metadata, bookmarks)."""
-    text = REFERENCE.sub(lambda m: m["id"], text)
-    return re.sub(r"\*\*?(.+?)\*\*?", r"\1", " ".join(text.split()))
+    """Prose with its markup removed (references by their id), for places that hold no markup."""
+    def flatten(inlines: tuple[Inline, ...]) -> str:
+        return "".join(n.text if isinstance(n, Text) else flatten(n.children) if isinstance(n, Styled) else n.id
+                       for n in inlines)
+    return " ".join(flatten(parse_inline(" ".join(text.split()))).split())

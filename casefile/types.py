@@ -7,6 +7,7 @@ message an editor can act on, and whose JSON Schema says what to write.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,7 +55,11 @@ def _sha256(value: Any) -> str:
 def _number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise ValueError("expected a number")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a number, got '{value}'")
         return value
     text = str(value).strip().replace("_", "")
     try:
@@ -65,6 +70,8 @@ def _number(value: Any) -> int | float:
         number = float(text)
     except ValueError:
         raise ValueError(f"expected a number, got '{value}' (write 202000, not '202,000')") from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a number, got '{value}'")
     return int(number) if number.is_integer() and "e" not in text.lower() else number
 
 
@@ -89,6 +96,8 @@ class PartialDate:
             raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
         year, month, day = (int(g) if g else None for g in match.groups())
         assert year is not None
+        if year < 1:
+            raise ValueError(f"'{value}' is not a valid date: there is no year 0")
         if month is not None and not 1 <= month <= 12:
             raise ValueError(f"'{value}' is not a valid date: there is no month {month}")
         if day is not None and month is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import textwrap
@@ -156,11 +157,6 @@ def test_a_tab_before_a_continued_key_gives_a_located_yaml_error() -> None:
     assert "tab" in problem
 
 
-@pytest.mark.xfail(
-    reason="BUG: a reader error (control character) is reported at 1:1 with a two-line message "
-           "('... position 16'); it should be one line located at the character",
-    strict=True,
-)
 def test_a_control_character_is_reported_on_one_line_at_its_position() -> None:
     (problem,) = refused("casefile: 1\nid: \x07velk\n")
     assert "\n" not in problem
@@ -285,11 +281,6 @@ def test_an_explicit_start_and_end_of_the_one_document_are_fine() -> None:
     assert problems == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: a list or mapping used as a key ('? [a]') crashes the loader with KeyError ('<key>',) "
-           "(exit 3 through the CLI) instead of the intended located error",
-    strict=True,
-)
 def test_a_list_used_as_a_mapping_key_is_a_located_error() -> None:
     (problem,) = refused("? [velk]\n: Ostrand Velk\n")
     assert problem.startswith("case.yaml:1:")
@@ -322,8 +313,6 @@ def test_a_utf8_byte_order_mark_is_accepted_and_does_not_shift_positions(tmp_pat
 
 
 def test_the_case_hash_is_the_sha256_of_the_file_bytes(tmp_path: Path) -> None:
-    import hashlib
-
     path = tmp_path / "case.yaml"
     path.write_bytes(b"casefile: 1\r\n")
     assert load_case(path).sha256 == hashlib.sha256(b"casefile: 1\r\n").hexdigest()
@@ -346,11 +335,6 @@ def test_invalid_utf8_is_reported_as_a_casefile_error_through_the_cli(
     assert result.stderr == "casefile: error: case.yaml: is not valid UTF-8 (byte offset 22); save it as UTF-8\n"
 
 
-@pytest.mark.xfail(
-    reason="BUG: after a UTF-8 byte order mark the reported byte offset is 3 too small "
-           "(the offset is counted after the BOM is stripped)",
-    strict=True,
-)
 def test_the_byte_offset_of_invalid_utf8_counts_the_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "case.yaml"
     path.write_bytes(b"\xef\xbb\xbfcasefile: 1\nplace: Gen\xe8ve\n")
