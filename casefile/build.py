@@ -42,6 +42,7 @@ class BuildOptions:
     edition: str | None = None
     strict: bool = False
     allow_warnings: bool = False
+    digits: str = "default"
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _editions(option: str | None, document: str | None, classification: str) -> 
 
 def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions) -> Path:
     """Render one document and write it atomically; return its path."""
-    data = resolve_document(checked, job.lang, edition=job.edition)
+    data = resolve_document(checked, job.lang, edition=job.edition, numbering=options.digits)
     html = render_html(job.template, data)
     roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
     pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/",

@@ -82,15 +82,17 @@ def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
               help="Edition to build (default: each document's edition, else the case's classification).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--allow-warnings", is_flag=True, help="Do not fail on renderer warnings.")
+@click.option("--digits", type=click.Choice(["default", "latn", "arab"]), default="default", show_default=True,
+              help="Digits of numbers, dates and page numbers: the language's default, Latin, or Arabic-Indic.")
 @click.pass_context
 def build(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tuple[str, ...],
           template_dirs: tuple[Path, ...], languages: tuple[str, ...], edition: str | None,
-          strict: bool, allow_warnings: bool) -> None:
+          strict: bool, allow_warnings: bool, digits: str) -> None:
     """Build the documents of CASE files (or of every case in a folder) into PDFs."""
     from casefile.build import BuildOptions, build_cases
 
     options = BuildOptions(out=out, templates=templates, template_dirs=template_dirs, languages=languages,
-                           edition=edition, strict=strict, allow_warnings=allow_warnings)
+                           edition=edition, strict=strict, allow_warnings=allow_warnings, digits=digits)
     quiet = ctx.obj["quiet"]
     report = build_cases(list(cases), options, progress=(lambda m: None) if quiet else
                          (lambda m: click.echo(f"casefile: {m}", err=True)))

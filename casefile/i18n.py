@@ -21,6 +21,8 @@ from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from casefile.types import PartialDate
 
 SOURCE_LANGUAGE = "en"
+# Babel switches the separators of a numbering system but leaves the digits Latin.
+_DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
 DOMAIN = "casefile"
 # International legal style for English documents: "11 December 2024", "202,000".
 _BABEL_LOCALES = {"en": "en_GB"}
@@ -108,27 +110,32 @@ class Formatter:
         """The Babel locale."""
         return babel_locale(self.language)
 
+    def digits(self, text: str) -> str:
+        """`text` with its Latin digits in the numbering system's own digits."""
+        table = _DIGITS.get(self.numbering)
+        return text.translate(str.maketrans("0123456789", table)) if table else text
+
     def number(self, value: float) -> str:
         """A number with the locale's grouping and digits."""
-        return format_decimal(value, locale=self.locale, numbering_system=self.numbering)
+        return self.digits(format_decimal(value, locale=self.locale, numbering_system=self.numbering))
 
     def integer(self, value: int) -> str:
         """A count, e.g. a page or annex number, in the locale's digits without grouping."""
-        return format_decimal(value, format="0", locale=self.locale, numbering_system=self.numbering)
+        return self.digits(format_decimal(value, format="0", locale=self.locale, numbering_system=self.numbering))
 
     def percent(self, value: float) -> str:
         """A fraction as a percentage."""
-        return format_percent(value, locale=self.locale, numbering_system=self.numbering)
+        return self.digits(format_percent(value, locale=self.locale, numbering_system=self.numbering))
 
     def compact(self, value: float) -> str:
         """A large number in CLDR's long compact form: '13 million'."""
-        return format_compact_decimal(value, format_type="long", fraction_digits=1, locale=self.locale,
-                                      numbering_system=self.numbering)
+        return self.digits(format_compact_decimal(value, format_type="long", fraction_digits=1, locale=self.locale,
+                                                  numbering_system=self.numbering))
 
     def date(self, value: PartialDate) -> str:
         """A date in the locale's long form; month or year alone when that is all that is known."""
         if value.is_full:
-            return babel_format_date(value.as_date(), "long", locale=self.locale)
+            return self.digits(babel_format_date(value.as_date(), "long", locale=self.locale))
         if value.month is not None:
-            return babel_format_date(value.as_date(), "LLLL y", locale=self.locale)
+            return self.digits(babel_format_date(value.as_date(), "LLLL y", locale=self.locale))
         return self.integer(value.year)

@@ -333,6 +333,7 @@ def resolve_document(checked: CheckedCase, lang: str, *, edition: str = "public"
                       for a in case.arguments],
         "sources": _sources(ctx),
         "exhibits": [_sources_by_id(ctx)[e.source_id] for e in ctx.annexes.values()],
+        "digits": numbering,
         "css": {"page_of": page_of_css(ctx)},
         "meta": {
             "title": ctx.plain(case.title),
@@ -373,7 +374,8 @@ def page_of_css(ctx: _Context) -> Markup:
     pattern = ctx.tr.gettext("Page {page} of {pages}")
     parts: list[str] = []
     rest = pattern
-    for field, counter in (("{page}", "counter(page)"), ("{pages}", "counter(pages)")):
+    style = ", arabic-indic" if ctx.fmt.numbering == "arab" else ""
+    for field, counter in (("{page}", f"counter(page{style})"), ("{pages}", f"counter(pages{style})")):
         before, _, rest = rest.partition(field)
         if before:
             parts.append(css_string(before))
