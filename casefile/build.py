@@ -6,13 +6,15 @@ the command line does is a call into this module.
 
 from __future__ import annotations
 
+import functools
 import logging
-from datetime import date, datetime, timezone
 import time
+from datetime import date, datetime, timezone
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from casefile.batch import PendingDocument, input_digest, is_up_to_date, record_build, run_parallel
 from casefile.checks import CheckedCase, check_case, untranslated_fields
 from casefile.errors import CasefileError, Problem
 from casefile.fonts import font_files
@@ -43,6 +45,8 @@ class BuildOptions:
     strict: bool = False
     allow_warnings: bool = False
     digits: str = "default"
+    force: bool = False
+    jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class BuildReport:
     """What a build did: the files written, the warnings, the cases that failed."""
 
     built: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     failures: list[tuple[str, CasefileError]] = field(default_factory=list)
     seconds: float = 0.0
@@ -125,21 +130,13 @@ def _epoch(day: date) -> int:
     return int(datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc).timestamp())
 
 
-def build_case(path: Path, options: BuildOptions,
-               progress: Callable[[str], None] = lambda message: None) -> BuildReport:
-    """Check one case and build all its documents; raise CasefileError on the first failure."""
-    started = time.perf_counter()
-    report = BuildReport()
-    checked = check_case(path, strict=options.strict)
-    report.warnings += checked.warnings
-    jobs = plan_documents(checked, options)
-    missing = _translation_warnings(checked, {job.lang for job in jobs})
-    report.warnings += missing
-    for job in jobs:
-        progress(f"building {job.output}")
-        report.built.append(build_document(checked, job, options))
-    report.seconds = time.perf_counter() - started
-    return report
+Progress = Callable[[str, int, int], None]
+"""Called with a message, the number of documents done and the number planned."""
+
+
+def build_case(path: Path, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """Check one case and build its documents that are not up to date."""
+    return build_cases([path], options, progress)
 
 
 def _translation_warnings(checked: CheckedCase, languages: set[str]) -> list[Problem]:
@@ -154,18 +151,59 @@ def _translation_warnings(checked: CheckedCase, languages: set[str]) -> list[Pro
     return warnings
 
 
-def build_cases(paths: Sequence[Path], options: BuildOptions,
-                progress: Callable[[str], None] = lambda message: None) -> BuildReport:
-    """Build every case; one failing case does not stop the others."""
+# Cases checked in this process, so that forked workers build without checking again.
+_CHECKED: dict[Path, CheckedCase] = {}
+
+
+def _build_pending(options: BuildOptions, item: PendingDocument) -> Path:
+    output = build_document(_CHECKED[item.case_path], item.job, options)
+    record_build(output, item.digest)
+    return output
+
+
+def build_cases(paths: Sequence[Path], options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """Build every document of every case, skipping those that are up to date.
+
+    One failing case or document does not stop the others; with `options.jobs` > 1 the
+    documents are rendered in parallel processes.
+    """
     started = time.perf_counter()
-    total = BuildReport()
+    report = BuildReport()
+    pending: list[PendingDocument] = []
+    planned = [0]
+
+    def say(message: str) -> None:
+        if progress:
+            progress(message, len(report.built) + len(report.skipped) + len(report.failures), planned[0])
+
     for path in find_cases(paths):
         try:
-            report = build_case(path, options, progress)
+            checked = check_case(path, strict=options.strict)
+            jobs = plan_documents(checked, options)
         except CasefileError as e:
-            total.failures.append((str(path), e))
+            report.failures.append((str(path), e))
             continue
-        total.built += report.built
-        total.warnings += report.warnings
-    total.seconds = time.perf_counter() - started
-    return total
+        _CHECKED[path] = checked
+        report.warnings += [*checked.warnings, *_translation_warnings(checked, {job.lang for job in jobs})]
+        exhibits = [s.sha256 or "" for s in checked.case.sources if s.file]
+        planned[0] += len(jobs)
+        for job in jobs:
+            digest = input_digest(checked.loaded.sha256, exhibits, job, options)
+            if not options.force and is_up_to_date(job.output, digest):
+                report.skipped.append(job.output)
+                say(f"up to date: {job.output}")
+            else:
+                pending.append(PendingDocument(path, job, digest))
+
+    def done(item: PendingDocument, output: Path | None, error: CasefileError | None) -> None:
+        if error is not None:
+            report.failures.append((str(item.case_path), error))
+            say(f"failed: {item.job.output}")
+        else:
+            assert output is not None
+            report.built.append(output)
+            say(f"built: {output}")
+
+    run_parallel(pending, functools.partial(_build_pending, options), options.jobs, done)
+    report.seconds = time.perf_counter() - started
+    return report

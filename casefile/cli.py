@@ -84,26 +84,46 @@ def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
 @click.option("--allow-warnings", is_flag=True, help="Do not fail on renderer warnings.")
 @click.option("--digits", type=click.Choice(["default", "latn", "arab"]), default="default", show_default=True,
               help="Digits of numbers, dates and page numbers: the language's default, Latin, or Arabic-Indic.")
+@click.option("--force", is_flag=True, help="Rebuild documents that are up to date.")
+@click.option("-j", "jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel processes (default: the number of cores).")
 @click.pass_context
 def build(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tuple[str, ...],
           template_dirs: tuple[Path, ...], languages: tuple[str, ...], edition: str | None,
-          strict: bool, allow_warnings: bool, digits: str) -> None:
-    """Build the documents of CASE files (or of every case in a folder) into PDFs."""
+          strict: bool, allow_warnings: bool, digits: str, force: bool, jobs: int | None) -> None:
+    """Build the documents of CASE files (or of every case in a folder) into PDFs.
+
+    Documents whose inputs have not changed since their last build are skipped (--force
+    rebuilds them). One failing case does not stop the others.
+    """
+    from casefile.batch import default_jobs
     from casefile.build import BuildOptions, build_cases
 
     options = BuildOptions(out=out, templates=templates, template_dirs=template_dirs, languages=languages,
-                           edition=edition, strict=strict, allow_warnings=allow_warnings, digits=digits)
+                           edition=edition, strict=strict, allow_warnings=allow_warnings, digits=digits,
+                           force=force, jobs=jobs or default_jobs())
     quiet = ctx.obj["quiet"]
-    report = build_cases(list(cases), options, progress=(lambda m: None) if quiet else
-                         (lambda m: click.echo(f"casefile: {m}", err=True)))
+    report = build_cases(list(cases), options, progress=None if quiet else _progress_printer())
     _print_problems(report.warnings)
     for _, error in report.failures:
         report_error(error)
     if not quiet:
-        click.echo(f"casefile: built {len(report.built)} document(s), {len(report.failures)} case(s) failed, "
-                   f"in {report.seconds:.1f} s", err=True)
+        click.echo(f"casefile: {len(report.built)} built, {len(report.skipped)} up to date, "
+                   f"{len(report.failures)} failed, in {report.seconds:.1f} s", err=True)
     if report.failures:
         ctx.exit(1)
+
+
+def _progress_printer() -> Any:
+    """On a terminal, a progress bar rewritten in place; otherwise one plain line per event."""
+    if not sys.stderr.isatty():
+        return lambda message, done, total: click.echo(f"casefile: [{done}/{total}] {message}", err=True)
+
+    def show(message: str, done: int, total: int) -> None:
+        filled = int(30 * done / total) if total else 30
+        end = "\n" if done >= total else ""
+        click.echo(f"\r\033[K[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {message}{end}", err=True, nl=False)
+    return show
 
 
 @cli.command()

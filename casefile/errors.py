@@ -58,6 +58,11 @@ class CaseFileUnreadable(CasefileError):
     def __init__(self, path: Path | str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Errors cross process boundaries in parallel builds.
+        return (type(self), (self.path, self.reason))
 
 
 class ProblemsFound(CasefileError):
@@ -66,6 +71,9 @@ class ProblemsFound(CasefileError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sort_problems(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        return (type(self), (self.problems,))
 
     @property
     def errors(self) -> list[Problem]:
