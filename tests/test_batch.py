@@ -30,7 +30,7 @@ def test_a_batch_builds_the_good_cases_reports_the_broken_one_and_exits_1(run_cl
     assert result.exit_code == 1
     assert sorted(p.name for p in out.glob("*.pdf")) == ["second-case.brief.en.pdf", "velk-extradition.brief.en.pdf"]
     broken = str(cases / "broken.yaml")
-    assert f"{broken}:29:14: error: crimes[0].conduct: unknown conduct 'cah-murdre' (did you mean 'cah-murder'?)" \
+    assert f"{broken}:28:14: error: crimes[0].conduct: unknown conduct 'cah-murdre' (did you mean 'cah-murder'?)" \
         in result.stderr
     assert "2 built, 0 up to date, 1 failed" in result.stderr
 
