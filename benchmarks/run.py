@@ -1,0 +1,242 @@
+"""casefile's benchmark harness: a script to run by hand, not a test.
+
+    .venv/bin/python benchmarks/run.py [--pages 10 40 160] [--runs 3] [--write docs/benchmarks.md]
+
+It prints a table and writes docs/benchmarks.md with the machine, the date and the versions:
+- the time of each stage (load, validate, resolve, render HTML, WeasyPrint layout, PDF write,
+  post-processing) in one process, for the seed case and synthetic cases of about 10, 40 and
+  160 pages (benchmarks/generate.py);
+- casefile's whole build against raw WeasyPrint on the very same HTML, both as whole processes
+  in the same run, median of --runs, and their ratio;
+- pages per second and peak memory;
+- the start-up time of `casefile --help`;
+- a batch of documents with -j 1 against -j N, and a no-op rebuild.
+Only public tools: the standard library, casefile and WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate import write_case  # noqa: E402
+
+CASEFILE = [sys.executable, "-m", "casefile"]
+SEED = ROOT / "cases" / "assad-extradition.yaml"
+TEMPLATE = "extradition-request"
+
+
+def _timed(command: list[str], **kw: object) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{proc.stderr}")
+    # ru_maxrss of children is the largest child so far: good enough when runs grow in size.
+    return wall, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+
+
+def _peak_rss(command: list[str]) -> int:
+    """Peak RSS (KiB) of one process, read from its own rusage via a wrapper."""
+    code = ("import resource,subprocess,sys;subprocess.run(sys.argv[1:],check=True,capture_output=True);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def stage_times(case: Path) -> dict[str, float]:
+    """Seconds per stage of one build, in this process (WeasyPrint imported beforehand)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from casefile.checks import _Checker
+    from casefile.fonts import font_face_css
+    from casefile.loader import load_case
+    from casefile.pdf import isolate_fontconfig
+    from casefile.render import find_template, render_html
+    from casefile.resolve import resolve_document
+    from casefile.validate import validate_case
+    from casefile.checks import CheckedCase
+
+    isolate_fontconfig()
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    loaded = load_case(case)
+    times["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model, problems = validate_case(loaded)
+    assert model is not None, problems
+    checker = _Checker(loaded, model)
+    warnings = checker.run()
+    checked = CheckedCase(model, loaded, tuple(warnings), checker.first_cited)
+    times["validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    data = resolve_document(checked, "en")
+    times["resolve"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ref = find_template(TEMPLATE)
+    html = render_html(ref, data)
+    times["render HTML"] = time.perf_counter() - t
+    t = time.perf_counter()
+    fonts = FontConfiguration()
+    document = HTML(string=html, base_url=str(ref.search_path[0]) + "/").render(
+        font_config=fonts, stylesheets=[CSS(string=font_face_css(), font_config=fonts)])
+    times["WeasyPrint layout"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pdf = document.write_pdf()
+    times["PDF write"] = time.perf_counter() - t
+    times["pages"] = len(document.pages)
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        from casefile.pdf import write_atomically
+        write_atomically(Path(folder) / "out.pdf", pdf)
+    times["post-processing"] = time.perf_counter() - t
+    return times
+
+
+def _html_for(case: Path, folder: Path) -> Path:
+    """The exact HTML casefile hands to WeasyPrint, with the font faces inlined, for the raw run."""
+    code = (
+        "import sys;from pathlib import Path;"
+        "from casefile.checks import check_case;from casefile.resolve import resolve_document;"
+        "from casefile.render import find_template, render_html;from casefile.fonts import font_face_css;"
+        f"ref=find_template('{TEMPLATE}');html=render_html(ref, resolve_document(check_case(sys.argv[1]),'en'));"
+        "html=html.replace('</head>','<style>'+font_face_css()+'</style></head>',1);"
+        "Path(sys.argv[2]).write_text(html,encoding='utf-8')")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (case.stem + ".html")
+    subprocess.run([sys.executable, "-c", code, str(case), str(target)], check=True, cwd=ROOT)
+    return target
+
+
+def whole_process(case: Path, runs: int, folder: Path) -> dict[str, float]:
+    """casefile build against raw WeasyPrint on the same HTML: medians of `runs` whole processes."""
+    html = _html_for(case, folder)
+    from casefile.render import builtin_template_dir
+
+    raw = [sys.executable, "-c",
+           "import sys;from weasyprint import HTML;"
+           "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])",
+           str(html), str(builtin_template_dir()) + "/", str(folder / "raw.pdf")]
+    ours = [*CASEFILE, "-q", "build", str(case), "--template", TEMPLATE, "--lang", "en", "--force",
+            "--out", str(folder / "out"), "-j", "1"]
+    casefile_times, raw_times = [], []
+    for _ in range(runs):  # interleaved, so drift in the machine's speed hits both alike
+        casefile_times.append(_timed(ours, cwd=ROOT)[0])
+        raw_times.append(_timed(raw, cwd=ROOT)[0])
+    pdf = next((folder / "out").glob("*.pdf"))
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(pdf).pages)
+    return {"casefile": statistics.median(casefile_times), "raw": statistics.median(raw_times),
+            "pages": pages, "peak_casefile": _peak_rss(ours) / 1024, "peak_raw": _peak_rss(raw) / 1024}
+
+
+def startup(runs: int) -> float:
+    """Median seconds of `casefile --help`."""
+    return statistics.median(_timed([*CASEFILE, "--help"], cwd=ROOT)[0] for _ in range(max(runs, 5)))
+
+
+def batch(folder: Path, runs: int) -> dict[str, float]:
+    """A batch of documents with -j 1 and -j N, and a no-op rebuild."""
+    cases = folder / "batch"
+    cases.mkdir(exist_ok=True)
+    for pages in (10, 10):
+        src = write_case(pages, folder / "gen")
+        for n in range(2):
+            shutil.copy(src, cases / f"synthetic-{n}.yaml")
+            text = (cases / f"synthetic-{n}.yaml").read_text(encoding="utf-8")
+            (cases / f"synthetic-{n}.yaml").write_text(text.replace("id: synthetic-10", f"id: synthetic-b{n}"),
+                                                       encoding="utf-8")
+    jobs = os.cpu_count() or 1
+    base = [*CASEFILE, "-q", "build", str(cases), "--out", str(folder / "batch-out"), "--lang", "en"]
+    one = statistics.median(_timed([*base, "--force", "-j", "1"], cwd=ROOT)[0] for _ in range(runs))
+    many = statistics.median(_timed([*base, "--force", "-j", str(jobs)], cwd=ROOT)[0] for _ in range(runs))
+    noop = statistics.median(_timed([*base, "-j", str(jobs)], cwd=ROOT)[0] for _ in range(max(runs, 5)))
+    return {"jobs": jobs, "j1": one, "jn": many, "noop": noop}
+
+
+def machine() -> str:
+    """One line about the machine and the versions."""
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"casefile {version('casefile')}, WeasyPrint {version('weasyprint')}")
+
+
+def main() -> None:
+    """Run every benchmark, print the tables, write the report."""
+    parser = argparse.ArgumentParser(description="casefile benchmarks")
+    parser.add_argument("--pages", type=int, nargs="*", default=[10, 40, 160])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    lines: list[str] = []
+
+    def out(line: str = "") -> None:
+        print(line)
+        lines.append(line)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        cases = [("seed", SEED)] + [(f"synthetic ~{p} pages", write_case(p, folder / "gen")) for p in args.pages]
+        out("## Stages, in one process (seconds)\n")
+        out("| case | pages | load | validate | resolve | render HTML | WeasyPrint layout | PDF write | post-processing | casefile's own share |")
+        out("|---|---|---|---|---|---|---|---|---|---|")
+        for name, case in cases:
+            t = stage_times(case)
+            own = t["load"] + t["validate"] + t["resolve"] + t["render HTML"] + t["post-processing"]
+            weasy = t["WeasyPrint layout"] + t["PDF write"]
+            out(f"| {name} | {int(t['pages'])} | {t['load']:.3f} | {t['validate']:.3f} | {t['resolve']:.3f} | "
+                f"{t['render HTML']:.3f} | {t['WeasyPrint layout']:.2f} | {t['PDF write']:.2f} | "
+                f"{t['post-processing']:.3f} | {own / weasy:.1%} |")
+        out(f"\n## Whole process: casefile build against raw WeasyPrint on the same HTML (median of {args.runs})\n")
+        out("| case | pages | casefile | raw WeasyPrint | ratio | pages/s | peak MiB casefile | peak MiB raw |")
+        out("|---|---|---|---|---|---|---|---|")
+        for name, case in cases:
+            w = whole_process(case, args.runs, folder / name.replace(" ", "-").replace("~", ""))
+            out(f"| {name} | {w['pages']} | {w['casefile']:.2f} s | {w['raw']:.2f} s | {w['casefile'] / w['raw']:.2f}× | "
+                f"{w['pages'] / w['casefile']:.1f} | {w['peak_casefile']:.0f} | {w['peak_raw']:.0f} |")
+        out("\n## Start-up, batch and no-op rebuild\n")
+        out(f"- `casefile --help`: {startup(args.runs):.2f} s (median)")
+        b = batch(folder, args.runs)
+        out(f"- batch of 2 synthetic ~10-page cases × 2 documents: -j 1 {b['j1']:.2f} s, -j {b['jobs']} {b['jn']:.2f} s, "
+            f"speed-up {b['j1'] / b['jn']:.2f}×")
+        out(f"- no-op rebuild of that batch: {b['noop']:.2f} s")
+    header = [
+        "# Benchmarks", "",
+        f"Run with `.venv/bin/python benchmarks/run.py` on {datetime.date.today().isoformat()}.", "",
+        f"Machine: {machine()}.", "",
+        "Whole-process figures are medians of interleaved runs; the machine is shared and noisy, so",
+        "compare ratios rather than absolute times.", "",
+    ]
+    if args.write:
+        existing = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+        notes = existing.split("<!-- findings -->", 1)[1] if "<!-- findings -->" in existing else "\n"
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text("\n".join(header + lines) + "\n\n<!-- findings -->" + notes, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
