@@ -14,11 +14,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from casefile.annex import append_annexes
 from casefile.batch import PendingDocument, input_digest, is_up_to_date, record_build, run_parallel
 from casefile.checks import CheckedCase, check_case, untranslated_fields
 from casefile.errors import CasefileError, Problem
 from casefile.fonts import font_files
-from casefile.pdf import FetchPolicy, render_pdf, write_atomically
+from casefile.casedata import carries_case_data, case_attachment
+from casefile.editions import edition_css
+from casefile.leaks import check_no_leaks
+from casefile.manifest import write_manifest
+from casefile.pdf import DEFAULT_PDF_VARIANT, FetchPolicy, render_pdf, write_atomically
 from casefile.render import TemplateRef, find_template, render_html
 from casefile.resolve import resolve_document
 
@@ -47,6 +52,8 @@ class BuildOptions:
     digits: str = "default"
     force: bool = False
     jobs: int = 1
+    pdf_variant: str = DEFAULT_PDF_VARIANT
+    """A PDF variant WeasyPrint writes (pdf.PDF_VARIANTS), or "none" for a plain PDF."""
 
 
 @dataclass(frozen=True)
@@ -118,10 +125,22 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     data = resolve_document(checked, job.lang, edition=job.edition, numbering=options.digits)
     html = render_html(job.template, data)
     roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
+    policy = FetchPolicy(roots)
+    attachment = case_attachment(checked, job.edition) if carries_case_data(options.pdf_variant) else None
     pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/",
-                     policy=FetchPolicy(roots), allow_warnings=options.allow_warnings,
-                     source_date_epoch=_epoch(checked.case.date.as_date()))
+                     policy=policy, allow_warnings=options.allow_warnings,
+                     source_date_epoch=_epoch(checked.case.date.as_date()),
+                     pdf_variant=options.pdf_variant, pdf_tags=True, attachments=[attachment] if attachment else [],
+                     extra_css=edition_css(job.edition, job.lang))
+    # Exhibits: each annex's placeholder pages replaced by the exhibit's own, every annex page stamped (annex.py).
+    pdf = append_annexes(pdf, checked, lang=job.lang, edition=job.edition, numbering=options.digits,
+                         allow_warnings=options.allow_warnings, epoch=_epoch(checked.case.date.as_date()))
+    # Public editions: the final bytes are searched for every protected string before they
+    # reach the disk; a hit raises LeakFound and nothing is written.
+    check_no_leaks(pdf, checked, job.edition, job.output)
     write_atomically(job.output, pdf)
+    write_manifest(job.output, checked, job.template, job.lang, job.edition, pdf, fetched=policy.fetched,
+                   attachment=attachment, pdf_variant=options.pdf_variant, tagged=True)
     return job.output
 
 

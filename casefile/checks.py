@@ -276,12 +276,17 @@ class _Checker:
             problem = exhibit_problem(folder, source.file)
             if problem:
                 self.error(("sources", i, "file"), problem)
-            elif source.sha256:
+                continue
+            if source.sha256:
                 actual = sha256_file(folder / source.file)
                 if actual != source.sha256:
                     self.error(("sources", i, "sha256"),
                                f"{source.file} does not match its hash: expected {source.sha256}, actual {actual}"
                                " (if the file was meant to change, run `casefile hash --update`)")
+                    continue
+            problem = exhibit_content_problem(folder / source.file, source.file)
+            if problem:
+                self.error(("sources", i, "file"), problem)
 
     def _unused(self) -> None:
         for i, source in enumerate(self.case.sources):
@@ -333,6 +338,29 @@ def exhibit_problem(folder: Path, relative: str) -> str | None:
         return f"exhibit file '{relative}' cannot be read ({e.strerror})"
     if not stat.S_ISREG(mode):
         return f"'{relative}' is not a regular file"
+    return None
+
+
+ANNEXABLE = ("application/pdf", "image/png", "image/jpeg", "text/plain")
+"""The media types an exhibit may have: recognised by content, never by the file name."""
+
+
+def exhibit_content_problem(path: Path, relative: str) -> str | None:
+    """Why an exhibit's content cannot be annexed, or None: only PDF, PNG, JPEG and UTF-8 text."""
+    from casefile.annex import pdf_problem  # both import this module
+    from casefile.exhibits import media_type
+
+    kind = media_type(path)
+    if kind not in ANNEXABLE:
+        return (f"'{relative}' is not a PDF, PNG, JPEG or UTF-8 text file (judged by its content);"
+                " only these are annexed: convert it, or cite it without `file`")
+    if kind == "text/plain":
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as e:
+            return f"'{relative}' is not valid UTF-8 text (byte offset {e.start}); save it as UTF-8"
+    if kind == "application/pdf":
+        return pdf_problem(path, relative)
     return None
 
 

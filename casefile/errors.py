@@ -95,3 +95,13 @@ class RenderError(CasefileError):
 
 class OutputError(CasefileError):
     """The output cannot be written (folder not writable, disk full)."""
+
+
+class LeakFound(CasefileError):
+    """A public edition contains a protected string (a witness's name, a confidential source's
+    title, file, hash or text); raised by leaks.check_no_leaks before the PDF is written."""
+
+
+class VerificationFailed(CasefileError):
+    """`casefile verify` or `casefile extract` cannot read what it needs: no manifest, an
+    unreadable manifest, a PDF without embedded case data."""

@@ -11,6 +11,8 @@ field's type is). Only `null`, `~` and the empty scalar become None.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import yaml
 
 from casefile.errors import CaseFileUnreadable, CaseValidationError, Problem
+from casefile.limits import max_case_bytes
 
 try:
     _EventLoader: type = yaml.CSafeLoader
@@ -40,7 +43,8 @@ _ALLOWED_TAGS = frozenset(
 class Limits:
     """Bounds on what a case file may cost to read (see README, "Limits")."""
 
-    max_bytes: int = 5 * 1024 * 1024
+    max_bytes: int | None = None
+    """None: the CASEFILE_MAX_CASE_BYTES environment variable, else 5 MB."""
     max_depth: int = 64
     max_aliases: int = 100
     max_alias_nodes: int = 10_000
@@ -123,14 +127,20 @@ class LoadedCase:
 
 def read_case_text(path: Path, display: str, limits: Limits) -> tuple[str, str]:
     """The decoded text of a case file and the sha256 of its bytes, or CaseFileUnreadable."""
+    cap = limits.max_bytes if limits.max_bytes is not None else max_case_bytes()
     try:
-        if path.is_dir():
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
             raise CaseFileUnreadable(display, "is a folder, not a case file")
-        size = path.stat().st_size
-        if size > limits.max_bytes:
+        if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+            raise CaseFileUnreadable(display, "is not a regular file")
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as handle:
+            raw = handle.read(cap + 1)
+        if len(raw) > cap:
+            size = max(path.stat().st_size, len(raw))
             raise CaseFileUnreadable(
-                display, f"is {size:,} bytes; case files are limited to {limits.max_bytes:,}")
-        raw = path.read_bytes()
+                display, f"is {size:,} bytes; case files are limited to {cap:,}"
+                + ("" if limits.max_bytes is not None else " (CASEFILE_MAX_CASE_BYTES sets the limit)"))
     except FileNotFoundError:
         raise CaseFileUnreadable(display, "no such file") from None
     except OSError as e:

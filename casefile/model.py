@@ -344,7 +344,7 @@ class Case(_Model):
     accused: list[Accused] = Field(min_length=1)
     """The persons accused (at least one)."""
     request: Request
-    """What is asked, of whom, on what grounds."""
+    """The request: what is asked, of whom, on what grounds."""
     crimes: list[Crime] = Field(min_length=1)
     """The alleged crimes (at least one)."""
     figures: list[Figure] = []

@@ -15,17 +15,26 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from casefile.bounded import bounded_render
 from casefile.errors import OutputError, RenderError
 from casefile.fonts import font_face_css, font_files
+from casefile.limits import RenderLimits
 
 log = logging.getLogger(__name__)
 
 MAX_RESOURCE_BYTES = 50 * 1024 * 1024
+# The variants WeasyPrint 70 writes (weasyprint.pdf.VARIANTS without "debug"), listed here so that
+# the command line can offer them without importing WeasyPrint; `none` is a plain PDF.
+PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4u", "pdf/a-1a", "pdf/a-2a",
+                "pdf/a-3a", "pdf/a-4e", "pdf/a-4f", "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3", "pdf/x-4",
+                "pdf/x-5g")
+DEFAULT_PDF_VARIANT = "pdf/a-3b"
 _FONTCONFIG = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <!-- casefile: only the packaged fonts, never the machine's own -->
@@ -57,6 +66,8 @@ class FetchPolicy:
 
     roots: Sequence[Path]
     max_bytes: int = MAX_RESOURCE_BYTES
+    fetched: list[Path] = field(default_factory=list)
+    """Every local file rendering read, in order (for the manifest)."""
 
     def check(self, url: str) -> Path:
         """The local file a `file:` URL names, or RenderError saying why it is refused."""
@@ -65,7 +76,10 @@ class FetchPolicy:
             raise RenderError(f"refused to fetch '{url}': only files inside the case and template folders are read")
         if parts.netloc not in ("",):
             raise RenderError(f"refused to fetch '{url}': file URLs must not name a host")
-        path = os.path.realpath(unquote(parts.path))
+        try:
+            path = os.path.realpath(unquote(parts.path, errors="strict"))
+        except (ValueError, UnicodeDecodeError):  # a NUL byte, or escapes that are not UTF-8
+            raise RenderError(f"refused to fetch '{url}': not a valid file name") from None
         roots = [os.path.realpath(r) for r in self.roots]
         if not any(os.path.commonpath([root, path]) == root for root in roots):
             raise RenderError(f"refused to fetch '{url}': outside the case and template folders")
@@ -94,13 +108,35 @@ def _fetcher(policy: FetchPolicy, refusals: list[str]) -> Any:
                 return super().fetch(url, headers)
             try:
                 path = policy.check(url)
+                policy.fetched.append(path)
             except RenderError as e:
                 refusals.append(str(e))
                 raise FatalURLFetchingError(str(e)) from None
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+            try:
+                data = _read_regular_file(path, policy.max_bytes)
+            except RenderError as e:
+                refusals.append(f"{e} ('{url}')")
+                raise FatalURLFetchingError(str(e)) from None
+            return URLFetcherResponse(url, data, {"Content-Type": kind})
 
     return ConfinedFetcher()
+
+
+def _read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a checked file, re-checked on the open file: still regular, not swapped for a
+    symbolic link since the check, and no larger than the cap however much it has grown."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise RenderError(f"cannot fetch '{path}': {e.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise RenderError(f"refused to fetch '{path}': not a regular file")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise RenderError(f"refused to fetch '{path}': larger than {max_bytes:,} bytes")
+    return data
 
 
 class _Collect(logging.Handler):
@@ -137,14 +173,39 @@ def _source_date(epoch: int | None) -> Iterator[None]:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file to embed in the PDF as an associated file, with explicit dates (never the clock)."""
+
+    name: str
+    data: bytes
+    media_type: str
+    date: datetime
+    description: str = ""
+    relationship: str = "Source"
+
+
+def _import_renderer() -> None:
+    """Import WeasyPrint (after isolating fontconfig) so that each layout process inherits it."""
+    isolate_fontconfig()
+    import weasyprint  # noqa: F401
+
+
+@bounded_render(_import_renderer)  # refuses unsafe references, then lays out in a child process within `limits`
 def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings: bool = False,
                prepare: Any = None, write_options: dict[str, Any] | None = None,
-               source_date_epoch: int | None = None) -> bytes:
+               source_date_epoch: int | None = None, pdf_variant: str | None = None,
+               pdf_tags: bool = False, attachments: Sequence[EmbeddedFile] = (), extra_css: str = "",
+               limits: RenderLimits | None = None) -> bytes:
     """Lay out `html` and return the PDF bytes.
 
     `prepare(layout, html)` may lay the document out more than once (see footnotes.py) and
     returns the final WeasyPrint Document. `source_date_epoch` (seconds) replaces the clock
-    wherever the writer would read it.
+    wherever the writer would read it. `extra_css` is a user stylesheet applied whatever the
+    template says (edition marks); `pdf_variant`, `pdf_tags` and `attachments` shape the file.
+    `limits` (default: from the environment) bound the layout's time, pages and memory: the
+    decorator runs this function in a child process, so only the PDF bytes and `policy` come
+    back (state a `prepare` callback keeps elsewhere stays in the child).
     """
     isolate_fontconfig()
     from weasyprint import CSS, HTML
@@ -156,21 +217,58 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
     with _weasyprint_warnings() as warnings, _source_date(source_date_epoch):
         try:
             font_config = FontConfiguration()
-            fonts = CSS(string=font_face_css(), font_config=font_config, url_fetcher=fetcher)
+            fonts = CSS(string=font_face_css() + extra_css, font_config=font_config, url_fetcher=fetcher)
 
             def layout(text: str) -> Any:
                 return HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(
                     font_config=font_config, stylesheets=[fonts])
 
             document = prepare(layout, html) if prepare else layout(html)
-            pdf = document.write_pdf(**(write_options or {}))
+            options = {**(write_options or {}), **_archival_options(pdf_variant, pdf_tags, attachments, fetcher)}
+            pdf = document.write_pdf(**options)
         except FatalURLFetchingError as e:
             raise RenderError(refusals[0] if refusals else str(e)) from None
+    if refusals:  # a refusal WeasyPrint caught itself (inside an SVG image) still fails the build
+        raise RenderError(refusals[0])
     if warnings and not allow_warnings:
         raise RenderError("the renderer warned (use --allow-warnings to accept): " + "; ".join(dict.fromkeys(warnings)))
     for message in warnings:
         log.warning("renderer: %s", message)
     return bytes(pdf)
+
+
+def _archival_options(variant: str | None, tags: bool, attachments: Sequence[EmbeddedFile],
+                      fetcher: Any) -> dict[str, Any]:
+    """WeasyPrint write options for a PDF variant, tagging and embedded files.
+
+    Attachments go through the confined fetcher as `data:` URLs, so they read no file and
+    take their dates from the caller, not from file times or the clock."""
+    import base64
+
+    from weasyprint import Attachment
+
+    options: dict[str, Any] = {}
+    if variant and variant != "none":
+        options["pdf_variant"] = variant
+    if tags:
+        options["pdf_tags"] = True
+    if attachments:
+        options["attachments"] = [
+            Attachment(url=f"data:{a.media_type};base64,{base64.b64encode(a.data).decode('ascii')}",
+                       url_fetcher=fetcher, name=a.name, description=a.description,
+                       created=a.date, modified=a.date, relationship=a.relationship)
+            for a in attachments]
+        options["finisher"] = _unique_associated_files
+    return options
+
+
+def _unique_associated_files(document: Any, pdf: Any) -> None:
+    """WeasyPrint 70 lists each attachment twice in the catalog's /AF (from the name tree and
+    from the file specifications); list each once."""
+    import pydyf
+
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -189,10 +287,12 @@ def write_atomically(target: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, target)
-    except OSError as e:
+    except BaseException as e:  # Ctrl-C or a full disk alike: never leave the temporary file
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        raise OutputError(f"cannot write '{target}': {e.strerror}") from None
+        if isinstance(e, OSError):
+            raise OutputError(f"cannot write '{target}': {e.strerror}") from None
+        raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(folder, os.O_RDONLY)
         try:

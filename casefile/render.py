@@ -8,7 +8,6 @@ folders, then the built-in ones. The loader refuses files that resolve outside i
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -17,12 +16,15 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError as JinjaTemplateError
 from jinja2 import TemplateNotFound, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from casefile.errors import Problem, TemplateError
 from casefile.i18n import translator
+from casefile.limits import RenderLimits, run_limited
 
 ENTRY_POINTS = ("document.html", "document.html.j2")
+# A dossier's HTML is well under a megabyte; a template that writes this much is looping.
+MAX_HTML_CHARS = 32 * 1024 * 1024
 
 
 def builtin_template_dir() -> Path:
@@ -69,11 +71,15 @@ class _ConfinedLoader(FileSystemLoader):
 
     def get_source(self, environment: Any, template: str) -> Any:
         source, filename, uptodate = super().get_source(environment, template)
-        real = os.path.realpath(filename)
-        roots = [os.path.realpath(p) for p in self.searchpath]
-        if not any(os.path.commonpath([root, real]) == root for root in roots):
-            raise TemplateNotFound(template)
+        if not _inside(filename, self.searchpath):
+            raise TemplateNotFound(template, f"template '{template}' is refused: it leads outside the template folders")
         return source, filename, uptodate
+
+
+def _inside(path: str | Path, folders: Sequence[str | Path]) -> bool:
+    """Whether `path`, symbolic links resolved, lies inside one of `folders`."""
+    real = os.path.realpath(path)
+    return any(os.path.commonpath([root, real]) == root for root in map(os.path.realpath, folders))
 
 
 def _environment(ref: TemplateRef, lang: str) -> ImmutableSandboxedEnvironment:
@@ -91,31 +97,73 @@ def _asset(search_path: Sequence[Path], name: str) -> str:
     for folder in search_path:
         path = folder / name
         if path.is_file():
+            if not _inside(path, [folder]):
+                raise SecurityError(f"asset '{name}' is refused: it leads outside the template folders")
             return path.resolve().as_uri()
     raise JinjaTemplateError(f"asset '{name}' not found in the template folders")
 
 
-def render_html(ref: TemplateRef, data: dict[str, Any]) -> str:
-    """The HTML of one document; TemplateError with `TEMPLATE:LINE` on any template fault."""
+def render_html(ref: TemplateRef, data: dict[str, Any], *, limits: RenderLimits | None = None) -> str:
+    """The HTML of one document; TemplateError with `TEMPLATE:LINE` on any template fault.
+
+    The template runs in a child process within `limits` (time and memory; default from the
+    environment), so a template that loops or allocates without end is stopped with an error.
+    """
+    return run_limited(lambda: _render_here(ref, data), what=f"the template '{ref.name}'",
+                       limits=limits or RenderLimits.from_env())
+
+
+def _render_here(ref: TemplateRef, data: dict[str, Any]) -> str:
     env = _environment(ref, data["lang"])
     try:
-        return env.get_template(ref.entry).render(**data)
+        chunks, size = [], 0
+        for chunk in env.get_template(ref.entry).generate(**data):
+            size += len(chunk)
+            if size > MAX_HTML_CHARS:
+                raise JinjaTemplateError(f"the template writes more than {MAX_HTML_CHARS:,} characters of HTML")
+            chunks.append(chunk)
+        return "".join(chunks)
     except TemplateSyntaxError as e:
-        raise TemplateError([Problem(e.filename or e.name or ref.entry, e.lineno, None, "error", e.message or str(e))]) \
-            from None
+        name = _display_name(ref, e.filename) if e.filename else (e.name or ref.entry)
+        raise TemplateError([Problem(name, e.lineno, None, "error", e.message or str(e))]) from None
     except JinjaTemplateError as e:
         file, line = _template_frame(ref, e)
         raise TemplateError([Problem(file, line, None, "error", str(e))]) from None
+    except MemoryError as e:
+        file, line = _template_frame(ref, e)
+        raise TemplateError([Problem(file, line, None, "error", "the template ran out of memory")]) from None
+    except Exception as e:  # the template's own fault (1/0, 'a' + 1), located like any other
+        file, line = _template_frame(ref, e)
+        raise TemplateError([Problem(file, line, None, "error", f"{type(e).__name__}: {e}")]) from None
 
 
-def _template_frame(ref: TemplateRef, error: BaseException) -> tuple[str, int]:
-    """The innermost template file and line in the traceback of a render error."""
-    roots = [str(p) for p in ref.search_path]
-    found = (ref.entry, 1)
-    tb = error.__traceback__ or sys.exc_info()[2]
+def _template_frame(ref: TemplateRef, error: BaseException | None) -> tuple[str, int]:
+    """The innermost template file (relative to its folder) and line in the traceback of an error."""
+    found = (_display_name(ref, ref.entry), 1)
+    tb = error.__traceback__ if error is not None else None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if any(filename.startswith(r) for r in roots):
-            found = (filename, tb.tb_lineno)
+        if _folder_of(ref, filename) is not None:
+            found = (_display_name(ref, filename), tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _folder_of(ref: TemplateRef, filename: str) -> Path | None:
+    """The search-path folder holding `filename` (an absolute path), if any."""
+    if not os.path.isabs(filename):
+        return None
+    return next((folder for folder in ref.search_path
+                 if os.path.commonpath([str(folder), os.path.abspath(filename)]) == str(folder)), None)
+
+
+def _display_name(ref: TemplateRef, filename: str) -> str:
+    """A template file as its name relative to its folder (`brief/document.html`); a template
+    given as a folder keeps the folder's name in front (`mytemplate/document.html`)."""
+    folder = _folder_of(ref, filename)
+    if folder is None:
+        return filename
+    relative = Path(os.path.relpath(os.path.abspath(filename), folder)).as_posix()
+    if "/" not in ref.entry and folder == ref.search_path[0]:
+        return f"{ref.name}/{relative}"
+    return relative

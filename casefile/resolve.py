@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from casefile.catalogue import Catalogue, Element, load_catalogue
 from casefile.checks import CheckedCase
+from casefile.editions import edition_mark
 from casefile.exhibits import Exhibit, annex_order
 from casefile.i18n import Formatter, Translator, direction, translator
 from casefile.model import Case, Figure, Source
@@ -151,13 +152,16 @@ def citation(ctx: _Context, source: Source, pinpoint: str | None = None) -> Mark
     return note + Markup(".")
 
 
+def figure_number(fmt: Formatter, figure: Figure) -> str:
+    """The figure's number without its qualifier: "202,000", or "13 million" when approximate."""
+    if figure.qualifier == "approximately" and figure.value >= _COMPACT_FROM:
+        return fmt.compact(figure.value)
+    return fmt.number(figure.value)
+
+
 def figure_value(ctx: _Context, figure: Figure) -> Markup:
     """The figure's value with its qualifier, in the document language."""
-    if figure.qualifier == "approximately" and figure.value >= _COMPACT_FROM:
-        number = ctx.fmt.compact(figure.value)
-    else:
-        number = ctx.fmt.number(figure.value)
-    return ctx._(QUALIFIERS[figure.qualifier], value=number)
+    return ctx._(QUALIFIERS[figure.qualifier], value=figure_number(ctx.fmt, figure))
 
 
 def _prose(ctx: _Context, refs: _References, value: Any) -> list[dict[str, object]]:
@@ -171,8 +175,10 @@ def _prose(ctx: _Context, refs: _References, value: Any) -> list[dict[str, objec
 
 
 def _elements(ctx: _Context, elements: tuple[Element, ...], support: dict[str, list[str]]) -> list[dict[str, Any]]:
+    sources = {s.id: s for s in ctx.case.sources}
     return [{"key": e.key, "text": ctx._(e.text), "source": ctx._(e.source),
-             "support": [ctx.annexes[s].label if s in ctx.annexes else s for s in support.get(e.key, [])]}
+             "support": [ctx.annexes[s].label if s in ctx.annexes else source_label(ctx, sources[s])
+                         for s in support.get(e.key, [])]}
             for e in elements]
 
 
@@ -202,6 +208,7 @@ def _crimes(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
             "places": [ctx.text(p) for p in crime.places],
             "summary": _prose(ctx, refs, crime.summary),
             "figures": [_figure_row(ctx, refs.figures[f]) for f in crime.figures],
+            "matrix": _matrix_rows(ctx, crime, conduct),
         })
     return out
 
@@ -230,6 +237,7 @@ def _figure_row(ctx: _Context, figure: Figure) -> dict[str, Any]:
         "as_of": ctx.date(figure.as_of),
         "part_of": ctx._("of which part: {label}", label=ctx.text(whole.label)) if whole else "",
         "breakdown": [{"label": ctx.text(b.label), "value": ctx.fmt.number(b.value)} for b in figure.breakdown],
+        "chart": _chart(ctx, figure),
         "sources": [source_label(ctx, sources[s]) for s in figure.sources],
     }
 
@@ -261,6 +269,7 @@ def _sources(ctx: _Context) -> list[dict[str, Any]]:
             "sha256": ctx.isolate(source.sha256) if source.sha256 else "",
             "size": ctx._("{size} bytes", size=ctx.fmt.number(exhibit.size)) if exhibit and source.file else "",
             "media_type": exhibit.media_type if exhibit and source.file else "",
+            **_exhibit_fields(ctx, source),
         })
     return out
 
@@ -333,19 +342,34 @@ def resolve_document(checked: CheckedCase, lang: str, *, edition: str = "public"
                       for a in case.arguments],
         "sources": _sources(ctx),
         "exhibits": [_sources_by_id(ctx)[e.source_id] for e in ctx.annexes.values()],
+        "annexes": _annexes(ctx),
+        "suspects": _suspects(ctx, accused, crimes),
+        "complainants": [_party(ctx, refs, p) for p in case.parties if p.role == "requesting"],
+        "witnesses": _witnesses(ctx, refs),
         "digits": numbering,
         "css": {"page_of": page_of_css(ctx)},
         "meta": {
-            "title": ctx.plain(case.title),
+            # A confidential edition says so in its title and keywords (editions.py).
+            "title": " — ".join(filter(None, [ctx.plain(case.title), edition_mark(edition, lang)])),
             "author": ctx.plain(requesting.name),
             "subject": ctx._("{kind} addressed to {party}", kind=ctx._(REQUEST_TITLES[case.request.type]),
                              party=ctx.plain(requested.name)).striptags(),
-            "keywords": ", ".join([*(ctx.plain(a.name) for a in case.accused),
+            "keywords": ", ".join([*filter(None, [edition_mark(edition, lang)]),
+                                   *(ctx.plain(a.name) for a in case.accused),
                                    *dict.fromkeys(c["title"].striptags() for c in crimes)]),
             "date": str(case.date),
             "sought": plain_text(ctx.plain(case.request.sought)),
         },
     }
+
+
+def _witnesses(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
+    """Witnesses by pseudonym; `name` is empty for a protected witness in a public edition,
+    because the redacted case no longer has it."""
+    return [{"pseudonym": ctx.bare(w.pseudonym), "name": ctx.text(w.name) if w.name else "",
+             "protected": w.protected,
+             "statement": source_label(ctx, refs.sources[w.statement]) if w.statement else ""}
+            for w in ctx.case.witnesses]
 
 
 def _sources_by_id(ctx: _Context) -> dict[str, dict[str, Any]]:
@@ -375,7 +399,10 @@ def page_of_css(ctx: _Context) -> Markup:
     parts: list[str] = []
     rest = pattern
     style = ", arabic-indic" if ctx.fmt.numbering == "arab" else ""
-    for field, counter in (("{page}", f"counter(page{style})"), ("{pages}", f"counter(pages{style})")):
+    # Y is the dossier's own last page (base.html's #dossier-end), not the file's: the annexes
+    # after it carry Bates numbers instead.
+    for field, counter in (("{page}", f"counter(page{style})"),
+                           ("{pages}", f"target-counter(url(#dossier-end), page{style})")):
         before, _, rest = rest.partition(field)
         if before:
             parts.append(css_string(before))
@@ -383,3 +410,118 @@ def page_of_css(ctx: _Context) -> Markup:
     if rest:
         parts.append(css_string(rest))
     return Markup(" ".join(parts))  # built from escaped CSS strings only
+
+
+# ---------------------------------------------------------------- exhibits, annexes, matrix, charts
+
+ANNEX_MODES = {"pages": N_("appended page for page"),
+               "raster": N_("appended as images of its pages; the original PDF is attached to this file"),
+               "image": N_("image, on one page"), "text": N_("text, typeset"),
+               "withheld": N_("withheld from this edition")}
+RASTER_REASONS = {"encrypted": N_("it is encrypted"), "actions": N_("it contains JavaScript or other actions"),
+                  "fonts": N_("its fonts are not embedded")}
+
+
+def _plans(ctx: _Context) -> dict[str, Any]:
+    """How each exhibit is annexed in this edition (annex.py), by source id."""
+    from casefile.annex import annex_plans
+
+    return {p.exhibit.source_id: p for p in annex_plans(ctx.checked, ctx.edition)}
+
+
+def _datetime(ctx: _Context, value: str | None) -> str:
+    """An ISO 8601 date-time in the document language: "30 June 2022, 10:15 UTC"."""
+    if not value:
+        return ""
+    from datetime import datetime, timezone
+
+    from babel.dates import format_date, format_time
+
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    day = format_date(moment.date(), "long", locale=ctx.fmt.locale)
+    if "T" not in value and " " not in value.strip():
+        return day
+    time = format_time(moment.time(), "HH:mm", locale=ctx.fmt.locale)
+    pattern = N_("{date}, {time} UTC") if moment.tzinfo else N_("{date}, {time}")
+    return str(ctx._(pattern, date=day, time=time))
+
+
+def _exhibit_fields(ctx: _Context, source: Source) -> dict[str, Any]:
+    """The Berkeley Protocol record of a source and, for an exhibit, how and where it is annexed."""
+    plan = _plans(ctx).get(source.id)
+    fields: dict[str, Any] = {
+        "acquired": _datetime(ctx, source.acquired),
+        "acquired_by": ctx.bare(source.acquired_by),
+        "method": ctx.bare(source.method),
+        "custody": [{"who": ctx.bare(c.who), "when": _datetime(ctx, c.when), "what": ctx.text(c.what)}
+                    for c in source.custody],
+        "annex_anchor": "", "annex_end": "", "annexed_as": "", "annex_mode": "",
+    }
+    if plan is not None:
+        annexed_as = ctx._(ANNEX_MODES[plan.mode])
+        if plan.reasons:
+            annexed_as += Markup(" (") + Markup("; ").join(ctx._(RASTER_REASONS[r]) for r in plan.reasons) + ")"
+        fields.update(annex_anchor=plan.anchor, annex_end=f"{plan.anchor}-end", annexed_as=annexed_as,
+                      annex_mode=plan.mode)
+    return fields
+
+
+def _annexes(ctx: _Context) -> list[dict[str, Any]]:
+    """What the annexes partial lays out: a cover sheet per exhibit, then its content or placeholders."""
+    from casefile.annex import text_direction
+
+    sources = _sources_by_id(ctx)
+    out = []
+    for plan in _plans(ctx).values():
+        entry: dict[str, Any] = {
+            "number": plan.exhibit.number, "label": ctx.annexes[plan.exhibit.source_id].label,
+            "anchor": plan.anchor, "end_anchor": f"{plan.anchor}-end", "mode": plan.mode,
+            "source": sources[plan.exhibit.source_id],
+            "placeholders": [plan.placeholder(k) for k in range(1, plan.pages + 1)],
+            "image": plan.exhibit.path.resolve().as_uri() if plan.mode == "image" else "",
+            "text": "", "text_dir": "ltr",
+            "attachment": ctx.bare(plan.attachment_name) if plan.mode == "raster" else "",
+        }
+        if plan.mode == "text":
+            text = plan.exhibit.path.read_bytes().decode("utf-8").lstrip("\ufeff")
+            entry.update(text=text, text_dir=text_direction(text))
+        out.append(entry)
+    return sorted(out, key=lambda e: e["number"])
+
+
+def _matrix_rows(ctx: _Context, crime: Any, conduct: Any) -> dict[str, Any]:
+    """The crime's evidence matrix: each element (context ones marked) against its sources."""
+    context = {e.key for e in conduct.context_elements}
+    sources = {s.id: s for s in ctx.case.sources}
+    rows = []
+    for element in conduct.all_elements:
+        ids = crime.elements.get(element.key, [])
+        rows.append({"key": element.key, "text": ctx._(element.text), "authority": ctx._(element.source),
+                     "context": element.key in context, "supported": bool(ids),
+                     "sources": [source_label(ctx, sources[s]) for s in ids]})
+    return {"mapped": bool(crime.elements), "rows": rows,
+            "unsupported": sum(not r["supported"] for r in rows)}
+
+
+def _chart(ctx: _Context, figure: Figure) -> Markup:
+    """An SVG bar chart of the figure's series, or '' when it has none."""
+    if not figure.series:
+        return Markup("")
+    from casefile.chart import figure_chart
+
+    return figure_chart([(p.period, p.value) for p in figure.series], ctx.fmt, ctx.dir, ctx.plain(figure.label))
+
+
+def _suspects(ctx: _Context, accused: list[dict[str, Any]], crimes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each accused person with the crimes alleged against them and the modes of liability alleged."""
+    out = []
+    for person, model in zip(accused, ctx.case.accused, strict=True):
+        charged = [(crime, data) for crime, data in zip(ctx.case.crimes, crimes, strict=True)
+                   if model.id in (crime.accused or [a.id for a in ctx.case.accused])]
+        out.append({**person, "charges": [{"title": data["title"], "provision": data["provision"],
+                                           "anchor": data["anchor"], "liability": data["liability"]}
+                                          for _, data in charged]})
+    return out
+

@@ -136,18 +136,24 @@ def _datetime(value: Any) -> str:
     return text
 
 
-_DATE_SCHEMA = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+# The loader keeps every scalar as its source text, so the schemas accept what YAML would type
+# otherwise: a year alone (`born: 1965`) is an integer to YAML, a date to casefile.
+_DATE_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                          {"type": "integer", "minimum": 1000, "maximum": 9999}],
                 "description": "A date: YYYY-MM-DD, or YYYY-MM / YYYY where only that is known."}
+_FULL_DATE_SCHEMA = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "A date: YYYY-MM-DD."}
+_SCALAR = {"type": ["string", "number", "boolean"]}
 _TEXT_SCHEMA = {
     "description": "Text: a string, or a mapping from language code to string.",
-    "anyOf": [{"type": "string"},
+    "anyOf": [_SCALAR,
               {"type": "object", "minProperties": 1,
                "propertyNames": {"pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
-               "additionalProperties": {"type": "string"}}],
+               "additionalProperties": _SCALAR}],
 }
 
 Slug = Annotated[str, BeforeValidator(_slug),
-                 WithJsonSchema({"type": "string", "pattern": r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$"})]
+                 WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$"},
+                                           {"type": "integer", "minimum": 0}]})]
 Language = Annotated[str, BeforeValidator(_language),
                      WithJsonSchema({"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"})]
 Text = Annotated[str | dict[str, str], BeforeValidator(parse_text), WithJsonSchema(_TEXT_SCHEMA)]
@@ -156,7 +162,7 @@ Number = Annotated[int | float, BeforeValidator(_number), WithJsonSchema({"type"
 DateValue = Annotated[PartialDate, BeforeValidator(PartialDate.parse), PlainSerializer(str, return_type=str),
                       WithJsonSchema(_DATE_SCHEMA)]
 FullDate = Annotated[PartialDate, BeforeValidator(_full_date), PlainSerializer(str, return_type=str),
-                     WithJsonSchema({**_DATE_SCHEMA, "pattern": r"^\d{4}-\d{2}-\d{2}$"})]
+                     WithJsonSchema(_FULL_DATE_SCHEMA)]
 DateTimeValue = Annotated[str, BeforeValidator(_datetime),
                           WithJsonSchema({"type": "string", "description": "An ISO 8601 date-time."})]
 
