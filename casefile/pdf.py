@@ -193,24 +193,26 @@ def _import_renderer() -> None:
 
 @bounded_render(_import_renderer)  # refuses unsafe references, then lays out in a child process within `limits`
 def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings: bool = False,
-               prepare: Any = None, write_options: dict[str, Any] | None = None,
+               write_options: dict[str, Any] | None = None,
                source_date_epoch: int | None = None, pdf_variant: str | None = None,
                pdf_tags: bool = False, attachments: Sequence[EmbeddedFile] = (), extra_css: str = "",
                limits: RenderLimits | None = None) -> bytes:
     """Lay out `html` and return the PDF bytes.
 
-    `prepare(layout, html)` may lay the document out more than once (see footnotes.py) and
-    returns the final WeasyPrint Document. `source_date_epoch` (seconds) replaces the clock
+    Footnotes are kept on the page of their call (footnotes.py), which may lay the document
+    out more than once. `source_date_epoch` (seconds) replaces the clock
     wherever the writer would read it. `extra_css` is a user stylesheet applied whatever the
     template says (edition marks); `pdf_variant`, `pdf_tags` and `attachments` shape the file.
     `limits` (default: from the environment) bound the layout's time, pages and memory: the
     decorator runs this function in a child process, so only the PDF bytes and `policy` come
-    back (state a `prepare` callback keeps elsewhere stays in the child).
+    back.
     """
     isolate_fontconfig()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
+
+    from casefile.footnotes import place_footnotes
 
     refusals: list[str] = []
     fetcher = _fetcher(policy, refusals)
@@ -219,11 +221,16 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
             font_config = FontConfiguration()
             fonts = CSS(string=font_face_css() + extra_css, font_config=font_config, url_fetcher=fetcher)
 
-            def layout(text: str) -> Any:
-                return HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(
-                    font_config=font_config, stylesheets=[fonts])
+            def layout(extra: str) -> Any:
+                sheets = [fonts, CSS(string=extra, font_config=font_config)] if extra.strip() else [fonts]
+                return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                    font_config=font_config, stylesheets=sheets)
 
-            document = prepare(layout, html) if prepare else layout(html)
+            placed = place_footnotes(layout)
+            document = placed.document
+            if placed.misplaced:
+                log.warning("%d footnote(s) could not be kept on the page of their call: %s",
+                            len(placed.misplaced), ", ".join(key for key, _, _ in placed.misplaced))
             options = {**(write_options or {}), **_archival_options(pdf_variant, pdf_tags, attachments, fetcher)}
             pdf = document.write_pdf(**options)
         except FatalURLFetchingError as e:
