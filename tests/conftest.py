@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,28 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from casefile.build import BuildOptions, build_cases
 
     out = tmp_path_factory.mktemp("seed-output")
-    report = build_cases([SEED], BuildOptions(out=out))
+    with weasyprint_log() as records:
+        report = build_cases([SEED], BuildOptions(out=out))
     assert not report.failures, [str(e) for _, e in report.failures]
+    assert not records, "WeasyPrint logged: " + "; ".join(r.getMessage() for r in records)
     return out
+
+
+@contextlib.contextmanager
+def weasyprint_log() -> Iterator[list[logging.LogRecord]]:
+    """Every warning or error the `weasyprint` logger emits while inside."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("weasyprint")
+    handler, level = Keep(logging.WARNING), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
