@@ -16,11 +16,11 @@ from pathlib import Path
 
 from casefile.annex import append_annexes
 from casefile.batch import PendingDocument, input_digest, is_up_to_date, record_build, run_parallel
+from casefile.casedata import carries_case_data, case_attachment
 from casefile.checks import CheckedCase, check_case, untranslated_fields
+from casefile.editions import edition_css
 from casefile.errors import CasefileError, Problem
 from casefile.fonts import font_files
-from casefile.casedata import carries_case_data, case_attachment
-from casefile.editions import edition_css
 from casefile.leaks import check_no_leaks
 from casefile.manifest import write_manifest
 from casefile.pdf import DEFAULT_PDF_VARIANT, FetchPolicy, render_pdf, write_atomically

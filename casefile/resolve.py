@@ -426,7 +426,11 @@ def _plans(ctx: _Context) -> dict[str, Any]:
     """How each exhibit is annexed in this edition (annex.py), by source id."""
     from casefile.annex import annex_plans
 
-    return {p.exhibit.source_id: p for p in annex_plans(ctx.checked, ctx.edition)}
+    plans = getattr(ctx, "_annex_plans", None)  # once per document: each source asks
+    if plans is None:
+        plans = {p.exhibit.source_id: p for p in annex_plans(ctx.checked, ctx.edition)}
+        setattr(ctx, "_annex_plans", plans)  # noqa: B010 (not a field of _Context)
+    return plans
 
 
 def _datetime(ctx: _Context, value: str | None) -> str:

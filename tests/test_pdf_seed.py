@@ -57,13 +57,15 @@ def test_the_request_calls_the_crimes_alleged(request_pdf: Path) -> None:
 
 def test_the_request_has_a_cover_contents_and_page_x_of_y(request_pdf: Path) -> None:
     reader = PdfReader(request_pdf)
-    total = len(reader.pages)
+    # The annex (the statement) follows the dossier; "page X of Y" counts the dossier's own pages.
+    total = reader.get_destination_page_number(reader.named_destinations["annex-1"])
     first = reader.pages[0].extract_text()
     assert "REQUEST FOR EXTRADITION" in first
     assert "Page" not in first  # the cover carries no running footer
     assert "Contents" in reader.pages[1].extract_text()
-    for number, page in enumerate(reader.pages[1:], start=2):
+    for number, page in enumerate(reader.pages[1:total], start=2):
         assert f"Page {number} of {total}" in page.extract_text()
+    assert "SNHR-000001" in reader.pages[total].extract_text()
 
 
 def test_bookmarks_follow_the_section_headings(request_pdf: Path) -> None:
