@@ -250,8 +250,10 @@ def source_label(ctx: _Context, source: Source) -> Markup:
 
 
 def _sources(ctx: _Context) -> list[dict[str, Any]]:
+    """The index of sources: exhibits first in annex order, then the other sources as written."""
     out = []
-    for source in ctx.case.sources:
+    order = {source_id: exhibit.number for source_id, exhibit in ctx.annexes.items()}
+    for source in sorted(ctx.case.sources, key=lambda s: order.get(s.id, len(order) + 1)):
         exhibit = ctx.annexes.get(source.id)
         out.append({
             "id": source.id,
