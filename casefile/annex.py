@@ -474,11 +474,17 @@ body {{ margin: 0; }}
 def _stamp_forms(document: pikepdf.Pdf, stamps: list[tuple[str, str, str]], lang: str, allow_warnings: bool,
                  epoch: int | None) -> list[pikepdf.Object]:
     """The stamps laid out by WeasyPrint, as form XObjects copied into `document`."""
+    import dataclasses
+
+    from casefile.limits import RenderLimits
     from casefile.pdf import FetchPolicy, render_pdf
 
     roots = sorted({f.parent for f in font_files()})
+    # One stamp page per annex page: the page cap guards template layout, not the exhibits' length.
+    limits = RenderLimits.from_env()
+    limits = dataclasses.replace(limits, max_pages=max(limits.max_pages, len(stamps)))
     rendered = render_pdf(stamp_html(stamps, lang), base_url=roots[0].as_uri() + "/", policy=FetchPolicy(roots),
-                          allow_warnings=allow_warnings, source_date_epoch=epoch)
+                          allow_warnings=allow_warnings, source_date_epoch=epoch, limits=limits)
     source = pikepdf.open(io.BytesIO(rendered))
     if len(source.pages) != len(stamps):
         raise RenderError(f"the annex stamps took {len(source.pages)} pages for {len(stamps)} stamps")

@@ -50,9 +50,18 @@ def _file_fingerprint(path: Path) -> str:
 def _folder_digest(folder: Path) -> str:
     """The contents of every file below a template folder (small files: hash them)."""
     digest = hashlib.sha256()
+    root = os.path.realpath(folder)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
+        real = os.path.realpath(path)
+        if os.path.commonpath([root, real]) != root:
+            # A link leading out (to /proc/self/pagemap, say) is refused when rendering; never read it.
+            digest.update(f"-> {real}".encode())
+            continue
+        try:
+            digest.update(path.read_bytes())
+        except OSError as e:
+            raise CasefileError(f"cannot read the template file '{path}': {e.strerror}") from None
     return digest.hexdigest()
 
 

@@ -309,15 +309,15 @@ class _Builder:
         top = self.stack[-1]
         if isinstance(top.container, list):
             return (*top.path, len(top.container))
-        if top.pending_key is None:
-            return (*top.path, "<key>")
+        # A list or mapping in a key's place was refused before this is asked; no sentinel path
+        # here, since any string (even "<key>") can be a real key (found by fuzzing).
+        assert top.pending_key is not None
         return (*top.path, top.pending_key[0])
 
     def _record_position(self, path: PathKey, event: Any) -> None:
         start = Position(event.start_mark.line + 1, event.start_mark.column + 1)
         end = Position(event.end_mark.line + 1, event.end_mark.column + 1)
-        if not (path and path[-1] == "<key>"):
-            self.positions.values[path] = _Span(start, end)
+        self.positions.values[path] = _Span(start, end)
 
     def _attach(self, value: Any, event: Any, *, nodes: int, positioned: bool = False) -> None:
         if isinstance(event, yaml.ScalarEvent) and event.anchor:

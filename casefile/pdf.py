@@ -47,17 +47,25 @@ _FONTCONFIG = """<?xml version="1.0"?>
 
 def isolate_fontconfig() -> None:
     """Point fontconfig at a configuration listing only the packaged fonts (before WeasyPrint loads)."""
-    if os.environ.get("CASEFILE_FONTCONFIG_ISOLATED"):
-        return
+    conf = Path(os.environ.get("FONTCONFIG_FILE", "/nonexistent"))
+    if os.environ.get("CASEFILE_FONTCONFIG_ISOLATED") == str(conf) and conf.is_file():
+        return  # done in this process (or the one it was forked from)
     folder = Path(tempfile.gettempdir()) / f"casefile-fontconfig-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        foreign = stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid() or bool(info.st_mode & 0o022)
+    except OSError:  # a dangling link in its place, say
+        foreign = True
+    if foreign:  # someone else's folder (or link) in a shared /tmp must not hold our font list
+        folder = Path(tempfile.mkdtemp(prefix="casefile-fontconfig-"))
     dirs = "\n".join(f"  <dir>{p}</dir>" for p in sorted({str(f.parent) for f in font_files()}))
     conf = folder / "fonts.conf"
     text = _FONTCONFIG.format(dirs=dirs, cache=folder / "cache")
     if not conf.exists() or conf.read_text() != text:
         conf.write_text(text)
     os.environ["FONTCONFIG_FILE"] = str(conf)
-    os.environ["CASEFILE_FONTCONFIG_ISOLATED"] = "1"
+    os.environ["CASEFILE_FONTCONFIG_ISOLATED"] = str(conf)
 
 
 @dataclass

@@ -14,9 +14,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError as JinjaTemplateError
-from jinja2 import TemplateNotFound, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
+from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from casefile.errors import Problem, TemplateError
 from casefile.i18n import translator
@@ -139,7 +140,7 @@ def _render_here(ref: TemplateRef, data: dict[str, Any]) -> str:
 
 def _template_frame(ref: TemplateRef, error: BaseException | None) -> tuple[str, int]:
     """The innermost template file (relative to its folder) and line in the traceback of an error."""
-    found = (_display_name(ref, ref.entry), 1)
+    found = (ref.entry if "/" in ref.entry else f"{ref.name}/{ref.entry}", 1)
     tb = error.__traceback__ if error is not None else None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
