@@ -65,10 +65,10 @@ def test_every_annex_page_carries_a_stamp_with_a_continuous_bates_number(texts: 
 def test_the_index_gives_the_pages_where_each_annex_starts_and_ends(texts: list[str], starts: dict[int, int]) -> None:
     index = next(t for t in texts if "Index of sources and exhibits" in t and "SHA-256" in t)
     ranges = [(int(a), int(b)) for a, b in re.findall(r"\b(\d+)\u2013(\d+)\b", index)]
-    # The index lists the sources in case order: order-114, register, site, statement (annexes 1, 2, 4, 3).
+    # The index lists the exhibits in annex order, then the sources that are not annexed.
     ends = {n: min([s for s in starts.values() if s > start], default=len(texts) + 1) - 1
             for n, start in starts.items()}
-    assert ranges == [(starts[n], ends[n]) for n in (1, 2, 4, 3)]
+    assert ranges == [(starts[n], ends[n]) for n in (1, 2, 3, 4)]
     assert starts == {1: starts[1], 2: starts[1] + 2, 3: starts[1] + 5, 4: starts[1] + 7}
 
 
