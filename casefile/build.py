@@ -18,6 +18,7 @@ from casefile.annex import append_annexes
 from casefile.batch import PendingDocument, input_digest, is_up_to_date, record_build, run_parallel
 from casefile.casedata import carries_case_data, case_attachment
 from casefile.checks import CheckedCase, check_case, untranslated_fields
+from casefile.loader import find_cases
 from casefile.editions import edition_css
 from casefile.errors import CasefileError, Problem
 from casefile.fonts import font_files
@@ -35,7 +36,6 @@ DEFAULT_TEMPLATES = {
     "surrender": ("prosecution-referral", "brief"),
     "investigation": ("prosecution-referral", "brief"),
 }
-CASE_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -81,16 +81,6 @@ def output_name(case_id: str, template: str, lang: str, edition: str) -> str:
     """`<id>.<template>.<lang>.pdf`, with `.confidential` before `.pdf` for that edition."""
     return f"{case_id}.{template}.{lang}{'.confidential' if edition == 'confidential' else ''}.pdf"
 
-
-def find_cases(paths: Iterable[Path]) -> list[Path]:
-    """Case files named directly, and the case files (.yaml, .yml) directly inside named folders."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
-        else:
-            found.append(path)
-    return found
 
 
 def plan_documents(checked: CheckedCase, options: BuildOptions) -> list[DocumentJob]:

@@ -137,7 +137,7 @@ def _progress_printer() -> Any:
 @click.pass_context
 def check(ctx: click.Context, cases: tuple[Path, ...], languages: tuple[str, ...], strict: bool) -> None:
     """Run every check on CASE files without rendering."""
-    from casefile.build import find_cases
+    from casefile.loader import find_cases
     from casefile.checks import check_case
 
     failed = False

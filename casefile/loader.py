@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ except AttributeError:  # PyYAML built without libyaml
     _EventLoader = yaml.SafeLoader
 
 PathKey = tuple[str | int, ...]
+CASE_SUFFIXES = (".yaml", ".yml")
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 # Explicit standard tags only restate what the model decides anyway; anything else
@@ -356,3 +358,13 @@ class _Builder:
             self._stop(event.start_mark, "a mapping key must be a plain name, not a list or mapping")
         key = "null" if value is None else str(value)
         top.pending_key = (key, Position(event.start_mark.line + 1, event.start_mark.column + 1))
+
+def find_cases(paths: Iterable[Path]) -> list[Path]:
+    """Case files named directly, and the case files (.yaml, .yml) directly inside named folders."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+        else:
+            found.append(path)
+    return found

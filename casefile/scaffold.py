@@ -18,12 +18,12 @@ from pathlib import Path
 from string import Template
 
 from casefile.errors import CasefileError
+from casefile.loader import CASE_SUFFIXES
 
 log = logging.getLogger(__name__)
 
 REQUEST_TYPES = ("extradition", "prosecution", "surrender", "investigation")
 SCHEMA_FILE = "case.schema.json"
-CASE_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
