@@ -71,25 +71,43 @@ def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
     logging.basicConfig(level=level, format="casefile: %(message)s", stream=sys.stderr)
 
 
+def _document_options(*, watching: bool) -> Any:
+    """The options `build` and `watch` share, as one decorator."""
+    options = [
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+                     show_default=True, help="Output folder."),
+        click.option("--template", "templates", multiple=True, help="Build only this template (repeatable)."),
+        click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="A folder of templates searched before the built-in ones (repeatable)"
+                          + ("; watched too." if watching else ".")),
+        click.option("--lang", "languages", multiple=True, help="Build only this language (repeatable)."),
+        click.option("--edition", type=click.Choice(["public", "confidential", "both"]),
+                     help="Edition to build (default: each document's edition, else the case's classification)."),
+        click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+        click.option("--allow-warnings", is_flag=True, help="Do not fail on renderer warnings."),
+        click.option("--digits", type=click.Choice(["default", "latn", "arab"]), default="default",
+                     show_default=True,
+                     help="Digits of numbers, dates and page numbers: the language's default, Latin, or Arabic-Indic."),
+        click.option("--force", is_flag=True, help="Rebuild every document at the start, even if up to date."
+                     if watching else "Rebuild documents that are up to date."),
+        click.option("-j", "jobs", type=click.IntRange(min=1), default=1 if watching else None,
+                     show_default=watching,
+                     help="Parallel processes per rebuild." if watching
+                     else "Parallel processes (default: the number of cores)."),
+        click.option("--pdf-variant", type=click.Choice(["none", *PDF_VARIANTS]), default=DEFAULT_PDF_VARIANT,
+                     show_default=True, help="The PDF standard to write (an archival PDF/A by default), or none."),
+    ]
+
+    def apply(function: Any) -> Any:
+        for option in reversed(options):
+            function = option(function)
+        return function
+    return apply
+
+
 @cli.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True,
-              help="Output folder.")
-@click.option("--template", "templates", multiple=True, help="Build only this template (repeatable).")
-@click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help="A folder of templates searched before the built-in ones (repeatable).")
-@click.option("--lang", "languages", multiple=True, help="Build only this language (repeatable).")
-@click.option("--edition", type=click.Choice(["public", "confidential", "both"]),
-              help="Edition to build (default: each document's edition, else the case's classification).")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--allow-warnings", is_flag=True, help="Do not fail on renderer warnings.")
-@click.option("--digits", type=click.Choice(["default", "latn", "arab"]), default="default", show_default=True,
-              help="Digits of numbers, dates and page numbers: the language's default, Latin, or Arabic-Indic.")
-@click.option("--force", is_flag=True, help="Rebuild documents that are up to date.")
-@click.option("-j", "jobs", type=click.IntRange(min=1), default=None,
-              help="Parallel processes (default: the number of cores).")
-@click.option("--pdf-variant", type=click.Choice(["none", *PDF_VARIANTS]), default=DEFAULT_PDF_VARIANT,
-              show_default=True, help="The PDF standard to write (an archival PDF/A by default), or none.")
+@_document_options(watching=False)
 @click.pass_context
 def build(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tuple[str, ...],
           template_dirs: tuple[Path, ...], languages: tuple[str, ...], edition: str | None,
@@ -239,23 +257,7 @@ def schema(output: Path | None) -> None:
 
 @cli.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True,
-              help="Output folder.")
-@click.option("--template", "templates", multiple=True, help="Build only this template (repeatable).")
-@click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help="A folder of templates searched before the built-in ones (repeatable); watched too.")
-@click.option("--lang", "languages", multiple=True, help="Build only this language (repeatable).")
-@click.option("--edition", type=click.Choice(["public", "confidential", "both"]),
-              help="Edition to build (default: each document's edition, else the case's classification).")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--allow-warnings", is_flag=True, help="Do not fail on renderer warnings.")
-@click.option("--digits", type=click.Choice(["default", "latn", "arab"]), default="default", show_default=True,
-              help="Digits of numbers, dates and page numbers: the language's default, Latin, or Arabic-Indic.")
-@click.option("--force", is_flag=True, help="Rebuild every document at the start, even if up to date.")
-@click.option("-j", "jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Parallel processes per rebuild.")
-@click.option("--pdf-variant", type=click.Choice(["none", *PDF_VARIANTS]), default=DEFAULT_PDF_VARIANT,
-              show_default=True, help="The PDF standard to write (an archival PDF/A by default), or none.")
+@_document_options(watching=True)
 @click.pass_context
 def watch(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tuple[str, ...],
           template_dirs: tuple[Path, ...], languages: tuple[str, ...], edition: str | None,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from casefile import __version__
-from casefile.checks import CheckedCase
+from casefile.checks import CheckedCase, sha256_file
 from casefile.errors import LeakFound, VerificationFailed
 from casefile.exhibits import annex_order
 from casefile.fonts import font_files
@@ -40,15 +40,6 @@ _ENTRY_KINDS = ("templates", "fonts", "assets", "exhibits")
 def sha256_bytes(data: bytes) -> str:
     """The hex sha256 of bytes."""
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """The hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def package_version(name: str) -> str:
