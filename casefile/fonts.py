@@ -1,14 +1,19 @@
 """The fonts of every document, taken from PyPI font packages so output is the same on every machine.
 
 Noto Serif sets Latin and Cyrillic, Amiri sets Arabic (the Latin font stays the same in every
-edition), Source Code Pro sets hashes. WeasyPrint 70 rejects a weight range in `@font-face`,
-so a variable font is declared once per weight it is used at.
+edition), Source Code Pro sets hashes. Noto Serif comes as a variable font; WeasyPrint 70 lays
+out the glyphs of a non-default weight with the default weight's advances (bold text comes out
+cramped), so each weight other than the default is a static instance, made once with
+fontTools' instancer and kept in casefile's cache folder.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
 from dataclasses import dataclass
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 
@@ -31,14 +36,55 @@ def _package_file(package: str, name: str) -> Path:
     return Path(str(files(package) / "files" / name))
 
 
+def cache_folder() -> Path:
+    """Where casefile keeps what it derives once per machine: `CASEFILE_CACHE_DIR`, else the
+    user's cache folder."""
+    configured = os.environ.get("CASEFILE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "casefile"
+
+
+def static_instance(variable: Path, weight: int, package: str) -> Path:
+    """A static instance of a variable font at `weight` (default width), made once and cached."""
+    folder = cache_folder() / "fonts" / f"{package}-{version(package.replace('_', '-'))}"
+    target = folder / f"{variable.stem.split('[')[0]}-{weight}.ttf"
+    if target.is_file():
+        return target
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    folder.mkdir(parents=True, exist_ok=True)
+    # The source's own timestamps are kept, so the instance, and every PDF, is the same everywhere.
+    font = TTFont(variable, recalcTimestamp=False)
+    axes = {"wght": weight, **({"wdth": 100} if any(a.axisTag == "wdth" for a in font["fvar"].axes) else {})}
+    font = instantiateVariableFont(font, axes)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    with os.fdopen(fd, "wb") as handle:
+        font.save(handle)
+    os.chmod(temp, 0o644)
+    os.replace(temp, target)  # parallel builds may race to make it: the last rename wins, same bytes
+    return target
+
+
+def _weight(package: str, name: str, weight: int, default: int) -> Path:
+    """The file for `weight` of a variable font: the font itself at its default weight."""
+    variable = _package_file(package, name)
+    return variable if weight == default else static_instance(variable, weight, package)
+
+
+def _serif(name: str, weight: int) -> Path:
+    return _weight("fontpkg_noto_serif", name, weight, 400)
+
+
 @functools.cache
 def font_faces() -> tuple[FontFace, ...]:
     """Every face the templates use."""
-    serif = _package_file("fontpkg_noto_serif", "NotoSerif[wdth,wght].ttf")
-    serif_italic = _package_file("fontpkg_noto_serif", "NotoSerif-Italic[wdth,wght].ttf")
-    mono = _package_file("fontpkg_source_code_pro", "SourceCodePro[wght].ttf")
-    faces = [FontFace(BODY_FAMILY, w, "normal", serif) for w in (400, 600, 700)]
-    faces += [FontFace(BODY_FAMILY, w, "italic", serif_italic) for w in (400, 700)]
+    # Source Code Pro's default instance is ExtraLight (200): hashes are set in its Regular.
+    mono = _weight("fontpkg_source_code_pro", "SourceCodePro[wght].ttf", 400, 200)
+    faces = [FontFace(BODY_FAMILY, w, "normal", _serif("NotoSerif[wdth,wght].ttf", w)) for w in (400, 600, 700)]
+    faces += [FontFace(BODY_FAMILY, w, "italic", _serif("NotoSerif-Italic[wdth,wght].ttf", w)) for w in (400, 700)]
     faces += [
         FontFace(ARABIC_FAMILY, 400, "normal", _package_file("fontpkg_amiri", "Amiri-Regular.ttf")),
         FontFace(ARABIC_FAMILY, 700, "normal", _package_file("fontpkg_amiri", "Amiri-Bold.ttf")),

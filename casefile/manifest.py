@@ -28,7 +28,7 @@ from casefile import __version__
 from casefile.checks import CheckedCase, sha256_file
 from casefile.errors import LeakFound, VerificationFailed
 from casefile.exhibits import annex_order
-from casefile.fonts import font_files
+from casefile.fonts import cache_folder, font_files
 from casefile.leaks import describe, find_leaks_in_text, manifest_for, protected_needles
 from casefile.pdf import EmbeddedFile, write_atomically
 from casefile.render import TemplateRef, builtin_template_dir
@@ -74,7 +74,11 @@ def template_files(ref: TemplateRef) -> list[Path]:
 
 
 def _font_refs() -> dict[Path, str]:
-    return {path.resolve(): f"font:{path.parent.parent.name}/{path.name}" for path in font_files()}
+    """Package fonts as `font:PACKAGE/NAME`; static instances made from them (fonts.py) as
+    `font:PACKAGE-VERSION/NAME`, the name of their cache folder."""
+    cache = cache_folder().resolve()
+    return {path.resolve(): f"font:{(path.parent if path.resolve().is_relative_to(cache) else path.parent.parent).name}/"
+                            f"{path.name}" for path in font_files()}
 
 
 def input_ref(path: Path, base: Path) -> str:
@@ -94,6 +98,9 @@ def resolve_ref(ref: str, base: Path) -> Path:
     if ref.startswith("builtin:"):
         return builtin_template_dir() / ref.removeprefix("builtin:")
     if ref.startswith("font:"):
+        known = {name: path for path, name in _font_refs().items()}
+        if ref in known:
+            return known[ref]
         package, _, name = ref.removeprefix("font:").partition("/")
         return Path(str(files(package) / "files" / name))
     return base / ref
