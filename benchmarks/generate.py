@@ -4,7 +4,7 @@
 
 Each fact section holds paragraphs with footnoted citations and figure references, an Arabic
 and a Russian paragraph, so layout exercises footnotes, shaping and both directions. About
-four sections make ten pages of the extradition request.
+seven sections make ten pages of the extradition request.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 import hashlib
 from pathlib import Path
 
-SECTIONS_PER_10_PAGES = 4
+SECTIONS_PER_10_PAGES = 6.7
 _SENTENCE = ("Witnesses of the Fictional Rights League describe how units of the fictional "
              "Arcadian Guard sealed the district of Nortown before dawn and searched each house. ")
 _ARABIC = "يصف شهود الرابطة الخيالية لحقوق الإنسان كيف طوّقت وحدات الحرس الأركادي الخيالي الحي قبل الفجر."
