@@ -116,15 +116,16 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     html = render_html(job.template, data)
     roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
     policy = FetchPolicy(roots)
+    epoch = _epoch(checked.case.date.as_date())
     attachment = case_attachment(checked, job.edition) if carries_case_data(options.pdf_variant) else None
     pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/",
                      policy=policy, allow_warnings=options.allow_warnings,
-                     source_date_epoch=_epoch(checked.case.date.as_date()),
+                     source_date_epoch=epoch,
                      pdf_variant=options.pdf_variant, pdf_tags=True, attachments=[attachment] if attachment else [],
                      extra_css=edition_css(job.edition, job.lang))
     # Exhibits: each annex's placeholder pages replaced by the exhibit's own, every annex page stamped (annex.py).
     pdf = append_annexes(pdf, checked, lang=job.lang, edition=job.edition, numbering=options.digits,
-                         allow_warnings=options.allow_warnings, epoch=_epoch(checked.case.date.as_date()))
+                         allow_warnings=options.allow_warnings, epoch=epoch)
     # Public editions: the final bytes are searched for every protected string before they
     # reach the disk; a hit raises LeakFound and nothing is written.
     check_no_leaks(pdf, checked, job.edition, job.output)

@@ -312,6 +312,8 @@ def resolve_document(checked: CheckedCase, lang: str, *, edition: str = "public"
     title = ctx.text(case.title)
     crimes = _crimes(ctx, refs)
     accused = _accused(ctx, refs)
+    sources = _sources(ctx)
+    by_id = {s["id"]: s for s in sources}
     return {
         "lang": lang,
         "dir": direction(lang),
@@ -342,9 +344,9 @@ def resolve_document(checked: CheckedCase, lang: str, *, edition: str = "public"
                        "authorities": [{"instrument": ctx.text(x.instrument), "article": x.article or "",
                                         "note": ctx.text(x.note)} for x in a.authorities]}
                       for a in case.arguments],
-        "sources": _sources(ctx),
-        "exhibits": [_sources_by_id(ctx)[e.source_id] for e in ctx.annexes.values()],
-        "annexes": _annexes(ctx),
+        "sources": sources,
+        "exhibits": [by_id[e.source_id] for e in ctx.annexes.values()],
+        "annexes": _annexes(ctx, by_id),
         "suspects": _suspects(ctx, accused, crimes),
         "complainants": [_party(ctx, refs, p) for p in case.parties if p.role == "requesting"],
         "witnesses": _witnesses(ctx, refs),
@@ -372,10 +374,6 @@ def _witnesses(ctx: _Context, refs: _References) -> list[dict[str, Any]]:
              "protected": w.protected,
              "statement": source_label(ctx, refs.sources[w.statement]) if w.statement else ""}
             for w in ctx.case.witnesses]
-
-
-def _sources_by_id(ctx: _Context) -> dict[str, dict[str, Any]]:
-    return {s["id"]: s for s in _sources(ctx)}
 
 
 def _label_annex(lang: str, numbering: str) -> Any:
@@ -474,11 +472,10 @@ def _exhibit_fields(ctx: _Context, source: Source) -> dict[str, Any]:
     return fields
 
 
-def _annexes(ctx: _Context) -> list[dict[str, Any]]:
+def _annexes(ctx: _Context, sources: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """What the annexes partial lays out: a cover sheet per exhibit, then its content or placeholders."""
     from casefile.annex import text_direction
 
-    sources = _sources_by_id(ctx)
     out = []
     for plan in _plans(ctx).values():
         entry: dict[str, Any] = {
