@@ -6,6 +6,7 @@ the command line does is a call into this module.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from casefile.annex import append_annexes
-from casefile.batch import PendingDocument, input_digest, is_up_to_date, record_build, run_parallel
+from casefile.batch import STAMP_DIR, PendingDocument, input_digest, is_up_to_date, record_build, run_parallel
 from casefile.casedata import carries_case_data, case_attachment
 from casefile.checks import CheckedCase, check_case, untranslated_fields
 from casefile.loader import find_cases
@@ -54,6 +55,8 @@ class BuildOptions:
     jobs: int = 1
     pdf_variant: str = DEFAULT_PDF_VARIANT
     """A PDF variant WeasyPrint writes (pdf.PDF_VARIANTS), or "none" for a plain PDF."""
+    draft: bool = False
+    """Build marked drafts laid out in pieces (draft.py) instead of filing copies."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,11 @@ class BuildReport:
     seconds: float = 0.0
 
 
-def output_name(case_id: str, template: str, lang: str, edition: str) -> str:
-    """`<id>.<template>.<lang>.pdf`, with `.confidential` before `.pdf` for that edition."""
-    return f"{case_id}.{template}.{lang}{'.confidential' if edition == 'confidential' else ''}.pdf"
+def output_name(case_id: str, template: str, lang: str, edition: str, draft: bool = False) -> str:
+    """`<id>.<template>.<lang>.pdf`, with `.confidential` before `.pdf` for that edition and
+    `.draft` for a draft."""
+    return (f"{case_id}.{template}.{lang}{'.confidential' if edition == 'confidential' else ''}"
+            f"{'.draft' if draft else ''}.pdf")
 
 
 
@@ -99,7 +104,7 @@ def plan_documents(checked: CheckedCase, options: BuildOptions) -> list[Document
         langs = list(options.languages) or list(languages or case.languages)
         for edition_name in _editions(options.edition, edition, case.classification):
             for lang in langs:
-                name = output_name(case.id, ref.name, lang, edition_name)
+                name = output_name(case.id, ref.name, lang, edition_name, options.draft)
                 jobs.append(DocumentJob(ref, lang, edition_name, options.out / name))
     return jobs
 
@@ -117,12 +122,17 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
     policy = FetchPolicy(roots)
     epoch = _epoch(checked.case.date.as_date())
-    attachment = case_attachment(checked, job.edition) if carries_case_data(options.pdf_variant) else None
-    pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/",
-                     policy=policy, allow_warnings=options.allow_warnings,
-                     source_date_epoch=epoch,
-                     pdf_variant=options.pdf_variant, pdf_tags=True, attachments=[attachment] if attachment else [],
-                     extra_css=edition_css(job.edition, job.lang))
+    base_url = str(job.template.search_path[0]) + "/"
+    if options.draft:
+        pdf = _draft_body(html, job, options, policy, base_url, epoch)
+        attachment = None
+    else:
+        attachment = case_attachment(checked, job.edition) if carries_case_data(options.pdf_variant) else None
+        pdf = render_pdf(html, base_url=base_url,
+                         policy=policy, allow_warnings=options.allow_warnings,
+                         source_date_epoch=epoch,
+                         pdf_variant=options.pdf_variant, pdf_tags=True, attachments=[attachment] if attachment else [],
+                         extra_css=edition_css(job.edition, job.lang))
     # Exhibits: each annex's placeholder pages replaced by the exhibit's own, every annex page stamped (annex.py).
     pdf = append_annexes(pdf, checked, lang=job.lang, edition=job.edition, numbering=options.digits,
                          allow_warnings=options.allow_warnings, epoch=epoch)
@@ -130,9 +140,24 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     # reach the disk; a hit raises LeakFound and nothing is written.
     check_no_leaks(pdf, checked, job.edition, job.output)
     write_atomically(job.output, pdf)
-    write_manifest(job.output, checked, job.template, job.lang, job.edition, pdf, fetched=policy.fetched,
-                   attachment=attachment, pdf_variant=options.pdf_variant, tagged=True)
+    if not options.draft:  # a draft is not for filing: no manifest vouches for it
+        write_manifest(job.output, checked, job.template, job.lang, job.edition, pdf, fetched=policy.fetched,
+                       attachment=attachment, pdf_variant=options.pdf_variant, tagged=True)
     return job.output
+
+
+def _draft_body(html: str, job: DocumentJob, options: BuildOptions, policy: FetchPolicy, base_url: str,
+                epoch: int) -> bytes:
+    """The draft of a document, laid out in pieces kept under OUT/.casefile/drafts/ (draft.py)."""
+    from casefile.draft import RenderContext, build_draft
+
+    context = RenderContext(base_url, policy, allow_warnings=options.allow_warnings,
+                            extra_css=edition_css(job.edition, job.lang), epoch=epoch, jobs=options.jobs,
+                            arabic_digits=options.digits == "arab")
+    result = build_draft(html, context, options.out / STAMP_DIR / "drafts" / job.output.name)
+    log.info("draft %s: %d of %d pages laid out, %d of %d pieces kept", job.output.name,
+             result.pages_laid_out, result.pages_total, result.pieces_reused, result.pieces_total)
+    return result.pdf
 
 
 def _epoch(day: date) -> int:
@@ -214,6 +239,8 @@ def build_cases(paths: Sequence[Path], options: BuildOptions, progress: Progress
             report.built.append(output)
             say(f"built: {output}")
 
-    run_parallel(pending, functools.partial(_build_pending, options), options.jobs, done)
+    # Documents in parallel, or the pieces of a lone draft in parallel: never both at once.
+    per_document = dataclasses.replace(options, jobs=1) if len(pending) > 1 else options
+    run_parallel(pending, functools.partial(_build_pending, per_document), options.jobs, done)
     report.seconds = time.perf_counter() - started
     return report

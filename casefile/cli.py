@@ -90,12 +90,14 @@ def _document_options(*, watching: bool) -> Any:
                      help="Digits of numbers, dates and page numbers: the language's default, Latin, or Arabic-Indic."),
         click.option("--force", is_flag=True, help="Rebuild every document at the start, even if up to date."
                      if watching else "Rebuild documents that are up to date."),
-        click.option("-j", "jobs", type=click.IntRange(min=1), default=1 if watching else None,
-                     show_default=watching,
-                     help="Parallel processes per rebuild." if watching
-                     else "Parallel processes (default: the number of cores)."),
+        click.option("-j", "jobs", type=click.IntRange(min=1), default=None,
+                     help="Parallel processes: documents, or the pieces of a lone draft (default: the number "
+                          "of cores)."),
         click.option("--pdf-variant", type=click.Choice(["none", *PDF_VARIANTS]), default=DEFAULT_PDF_VARIANT,
                      show_default=True, help="The PDF standard to write (an archival PDF/A by default), or none."),
+        click.option("--draft/--filing", "draft", default=watching, show_default=True,
+                     help="A marked draft (<name>.draft.pdf) laid out in pieces and rebuilt piece by piece, "
+                          "or a filing copy laid out whole."),
     ]
 
     def apply(function: Any) -> Any:
@@ -112,7 +114,7 @@ def _document_options(*, watching: bool) -> Any:
 def build(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tuple[str, ...],
           template_dirs: tuple[Path, ...], languages: tuple[str, ...], edition: str | None,
           strict: bool, allow_warnings: bool, digits: str, force: bool, jobs: int | None,
-          pdf_variant: str) -> None:
+          pdf_variant: str, draft: bool) -> None:
     """Build the documents of CASE files (or of every case in a folder) into PDFs.
 
     Documents whose inputs have not changed since their last build are skipped (--force
@@ -123,7 +125,7 @@ def build(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tup
 
     options = BuildOptions(out=out, templates=templates, template_dirs=template_dirs, languages=languages,
                            edition=edition, strict=strict, allow_warnings=allow_warnings, digits=digits,
-                           force=force, jobs=jobs or default_jobs(), pdf_variant=pdf_variant)
+                           force=force, jobs=jobs or default_jobs(), pdf_variant=pdf_variant, draft=draft)
     quiet = ctx.obj["quiet"]
     report = build_cases(list(cases), options, progress=None if quiet else _progress_printer())
     _print_problems(report.warnings)
@@ -261,19 +263,23 @@ def schema(output: Path | None) -> None:
 @click.pass_context
 def watch(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tuple[str, ...],
           template_dirs: tuple[Path, ...], languages: tuple[str, ...], edition: str | None,
-          strict: bool, allow_warnings: bool, digits: str, force: bool, jobs: int, pdf_variant: str) -> None:
+          strict: bool, allow_warnings: bool, digits: str, force: bool, jobs: int | None, pdf_variant: str,
+          draft: bool) -> None:
     """Build CASE files, then rebuild their documents whenever the case, an exhibit or a template changes.
 
+    It writes marked drafts (<name>.draft.pdf, "DRAFT" on every page) laid out in pieces, so a
+    save lays out again only the pieces it changed; --filing writes filing copies instead.
     Problems print in the usual FILE:LINE:COL form and the watch goes on; while a case is
     broken its last good PDFs stay in place. Ctrl-C stops it (exit 0).
     """
+    from casefile.batch import default_jobs
     from casefile.build import BuildOptions, find_cases
     from casefile.watch import Watcher
 
     quiet = ctx.obj["quiet"]
     options = BuildOptions(out=out, templates=templates, template_dirs=template_dirs, languages=languages,
                            edition=edition, strict=strict, allow_warnings=allow_warnings, digits=digits,
-                           force=force, jobs=jobs, pdf_variant=pdf_variant)
+                           force=force, jobs=jobs or default_jobs(), pdf_variant=pdf_variant, draft=draft)
     paths = find_cases(cases)
     if not paths:
         raise click.UsageError("no case files (.yaml, .yml) in the folders given")

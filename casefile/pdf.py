@@ -14,11 +14,11 @@ import mimetypes
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from casefile.bounded import bounded_render
@@ -27,6 +27,8 @@ from casefile.fonts import font_face_css, font_files
 from casefile.limits import RenderLimits
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_RESOURCE_BYTES = 50 * 1024 * 1024
 # The variants WeasyPrint 70 writes (weasyprint.pdf.VARIANTS without "debug"), listed here so that
@@ -199,7 +201,6 @@ def _import_renderer() -> None:
     import weasyprint  # noqa: F401
 
 
-@bounded_render(_import_renderer)  # refuses unsafe references, then lays out in a child process within `limits`
 def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings: bool = False,
                write_options: dict[str, Any] | None = None,
                source_date_epoch: int | None = None, pdf_variant: str | None = None,
@@ -212,9 +213,25 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
     wherever the writer would read it. `extra_css` is a user stylesheet applied whatever the
     template says (edition marks); `pdf_variant`, `pdf_tags` and `attachments` shape the file.
     `limits` (default: from the environment) bound the layout's time, pages and memory: the
-    decorator runs this function in a child process, so only the PDF bytes and `policy` come
-    back.
+    layout runs in a child process, so only the PDF bytes and `policy` come back.
     """
+
+    def write(document: Any, fetcher: Any) -> bytes:
+        options = {**(write_options or {}), **_archival_options(pdf_variant, pdf_tags, attachments, fetcher)}
+        return bytes(document.write_pdf(**options))
+
+    return render_with(html, base_url=base_url, policy=policy, finish=write, allow_warnings=allow_warnings,
+                       source_date_epoch=source_date_epoch, extra_css=extra_css, limits=limits)
+
+
+@bounded_render(_import_renderer)  # refuses unsafe references, then lays out in a child process within `limits`
+def render_with(html: str, *, base_url: str, policy: FetchPolicy, finish: Callable[[Any, Any], T],
+                allow_warnings: bool = False, source_date_epoch: int | None = None, extra_css: str = "",
+                limits: RenderLimits | None = None) -> T:
+    """Lay out `html` (footnotes on the page of their call) and return what `finish` makes of
+    the WeasyPrint document and the confined URL fetcher: the PDF bytes, or more. `finish`
+    runs in the layout's child process while the clock is replaced by `source_date_epoch`;
+    what it returns must pickle."""
     isolate_fontconfig()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -235,12 +252,10 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
                     font_config=font_config, stylesheets=sheets)
 
             placed = place_footnotes(layout)
-            document = placed.document
             if placed.misplaced:
                 log.warning("%d footnote(s) could not be kept on the page of their call: %s",
                             len(placed.misplaced), ", ".join(key for key, _, _ in placed.misplaced))
-            options = {**(write_options or {}), **_archival_options(pdf_variant, pdf_tags, attachments, fetcher)}
-            pdf = document.write_pdf(**options)
+            result = finish(placed.document, fetcher)
         except FatalURLFetchingError as e:
             raise RenderError(refusals[0] if refusals else str(e)) from None
     if refusals:  # a refusal WeasyPrint caught itself (inside an SVG image) still fails the build
@@ -249,7 +264,7 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
         raise RenderError("the renderer warned (use --allow-warnings to accept): " + "; ".join(dict.fromkeys(warnings)))
     for message in warnings:
         log.warning("renderer: %s", message)
-    return bytes(pdf)
+    return result
 
 
 def _archival_options(variant: str | None, tags: bool, attachments: Sequence[EmbeddedFile],

@@ -100,7 +100,7 @@ def test_watch_rebuilds_on_change_survives_a_broken_save_and_stops_on_ctrl_c(tmp
     case = tmp_path / "case" / "case.yaml"
     shutil.move(tmp_path / "case" / "minimal.yaml", case)
     out = tmp_path / "out"
-    pdf = out / "velk-extradition.brief.en.pdf"
+    pdf = out / "velk-extradition.brief.en.draft.pdf"  # watch writes marked drafts
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen(
         [sys.executable, "-m", "casefile", "watch", "case.yaml", "--template", "brief", "--lang", "en", "--out", out],
@@ -129,6 +129,8 @@ def test_watch_rebuilds_on_change_survives_a_broken_save_and_stops_on_ctrl_c(tmp
 
         assert pdf.read_bytes() != first
         assert "Revised request concerning the fictional accused Ostrand Velk" in full_text(pdf)
+        assert full_text(pdf).count("DRAFT") >= 2, "the draft says so on its pages"
+        assert not (out / "velk-extradition.brief.en.pdf").exists(), "a draft never takes a filing copy's name"
 
         child.send_signal(signal.SIGINT)
         assert child.wait(timeout=30) == 0
