@@ -10,7 +10,11 @@ It prints a table and writes docs/benchmarks.md with the machine, the date and t
   in the same run, median of --runs, and their ratio;
 - pages per second and peak memory;
 - the start-up time of `casefile --help`;
-- a batch of documents with -j 1 against -j N, and a no-op rebuild.
+- a batch of documents with -j 1 against -j N, and a no-op rebuild;
+- drafts (`build --draft`, what `watch` writes): the first build of the 40-page case, then a
+  rebuild after one fact paragraph changes, as a whole process and in a warm process as
+  `watch` runs it; and the peak memory of a first draft of a 640-page case (laid out in
+  chunks) against raw WeasyPrint on the same HTML.
 Only public tools: the standard library, casefile and WeasyPrint.
 """
 
@@ -20,6 +24,7 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -135,18 +140,25 @@ def whole_process(case: Path, runs: int, folder: Path) -> dict[str, float]:
            "import sys;from weasyprint import HTML;"
            "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])",
            str(html), str(builtin_template_dir()) + "/", str(folder / "raw.pdf")]
+    # The same write options as casefile's filing copy: what WeasyPrint itself must do for it.
+    archival = [sys.executable, "-c",
+                "import sys;from weasyprint import HTML;"
+                "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant='pdf/a-3b', "
+                "pdf_tags=True)",
+                str(html), str(builtin_template_dir()) + "/", str(folder / "raw-archival.pdf")]
     ours = [*CASEFILE, "-q", "build", str(case), "--template", TEMPLATE, "--lang", "en", "--force",
             "--out", str(folder / "out"), "-j", "1"]
-    casefile_times, raw_times = [], []
+    casefile_times, raw_times, archival_times = [], [], []
     for _ in range(runs):  # interleaved, so drift in the machine's speed hits both alike
         casefile_times.append(_timed(ours, cwd=ROOT)[0])
         raw_times.append(_timed(raw, cwd=ROOT)[0])
+        archival_times.append(_timed(archival, cwd=ROOT)[0])
     pdf = next((folder / "out").glob("*.pdf"))
     from pypdf import PdfReader
 
     pages = len(PdfReader(pdf).pages)
     return {"casefile": statistics.median(casefile_times), "raw": statistics.median(raw_times),
-            "pages": pages, "peak_casefile": _peak_rss(ours) / 1024, "peak_raw": _peak_rss(raw) / 1024}
+            "archival": statistics.median(archival_times), "pages": pages, "peak_casefile": _peak_rss(ours) / 1024, "peak_raw": _peak_rss(raw) / 1024}
 
 
 def startup(runs: int) -> float:
@@ -173,6 +185,78 @@ def batch(folder: Path, runs: int) -> dict[str, float]:
     return {"jobs": jobs, "j1": one, "jn": many, "noop": noop}
 
 
+def _edit_one_fact_paragraph(case: Path, n: int) -> None:
+    """Reword one paragraph in the middle of the statement of facts (a new wording each time)."""
+    lines = case.read_text(encoding="utf-8").splitlines(keepends=True)
+    targets = [i for i, line in enumerate(lines) if "people were killed in the" in line]
+    i = targets[len(targets) // 2]
+    word = ("northern", "southern", "eastern", "western")[n % 4]
+    lines[i] = re.sub(r"killed in the (\w+ )?province", f"killed in the {word} province", lines[i])
+    case.write_text("".join(lines), encoding="utf-8")
+
+
+_WARM_REBUILD = """
+import sys, time
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+from casefile.build import BuildOptions, build_cases
+from run import _edit_one_fact_paragraph
+case, out, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[4])
+options = BuildOptions(out=out, templates=("extradition-request",), languages=("en",), draft=True)
+build_cases([case], options)  # warm: imports done, pieces kept
+for n in range(runs):
+    _edit_one_fact_paragraph(case, 100 + n)
+    started = time.perf_counter()
+    report = build_cases([case], options)
+    assert not report.failures and report.built, report.failures
+    print(time.perf_counter() - started)
+"""
+
+
+def draft_rebuild(folder: Path, runs: int) -> dict[str, float]:
+    """A draft of the 40-page case: the first build, then rebuilds after one fact paragraph
+    changes, as whole processes and in a warm process (as `watch` runs them)."""
+    case = write_case(40, folder / "draft-gen")
+    out = folder / "draft-out"
+    command = [*CASEFILE, "-q", "build", str(case), "--template", TEMPLATE, "--lang", "en", "--draft", "--out", str(out)]
+    first = _timed(command, cwd=ROOT)[0]
+    rebuilds = []
+    for n in range(max(runs, 3)):
+        _edit_one_fact_paragraph(case, n)
+        rebuilds.append(_timed(command, cwd=ROOT)[0])
+    warm = subprocess.run([sys.executable, "-c", _WARM_REBUILD, str(case), str(out), str(ROOT / "benchmarks"),
+                           str(max(runs, 3))], capture_output=True, text=True, check=True, cwd=ROOT)
+    return {"first": first, "rebuild": statistics.median(rebuilds),
+            "warm": statistics.median(float(x) for x in warm.stdout.split())}
+
+
+def draft_memory(pages: int, folder: Path) -> dict[str, float]:
+    """Peak memory of a first draft of a long case, laid out in chunks, against raw WeasyPrint
+    laying out the same HTML whole. The draft's figure is the larger of the main process and
+    its largest layout process (each chunk is laid out in a child process of its own)."""
+    case = write_case(pages, folder / "memory-gen")
+    code = ("import resource,subprocess,sys,time;t=time.perf_counter();"
+            "subprocess.run(sys.argv[1:],check=True,capture_output=True);"
+            "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    draft = [*CASEFILE, "-q", "build", str(case), "--template", TEMPLATE, "--lang", "en", "--draft",
+             "--out", str(folder / "memory-out"), "-j", "1"]
+    d_seconds, d_peak = subprocess.run([sys.executable, "-c", code, *draft], capture_output=True, text=True,
+                                       check=True, cwd=ROOT).stdout.split()
+    html = _html_for(case, folder / "memory-html")
+    from casefile.render import builtin_template_dir
+
+    raw = [sys.executable, "-c", "import sys;from weasyprint import HTML;"
+           "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])",
+           str(html), str(builtin_template_dir()) + "/", str(folder / "memory-raw.pdf")]
+    r_seconds, r_peak = subprocess.run([sys.executable, "-c", code, *raw], capture_output=True, text=True,
+                                       check=True, cwd=ROOT).stdout.split()
+    from pypdf import PdfReader
+
+    count = len(PdfReader(next((folder / "memory-out").glob("*.draft.pdf"))).pages)
+    return {"pages": count, "draft_seconds": float(d_seconds), "draft_mib": int(d_peak) / 1024,
+            "raw_seconds": float(r_seconds), "raw_mib": int(r_peak) / 1024}
+
+
 def machine() -> str:
     """One line about the machine and the versions."""
     cpu = "unknown CPU"
@@ -190,6 +274,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="casefile benchmarks")
     parser.add_argument("--pages", type=int, nargs="*", default=[10, 40, 160])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--memory-pages", type=int, default=640, help="pages of the memory case (0: skip it)")
     parser.add_argument("--write", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     lines: list[str] = []
@@ -212,11 +297,14 @@ def main() -> None:
                 f"{t['render HTML']:.3f} | {t['WeasyPrint layout']:.2f} | {t['PDF write']:.2f} | "
                 f"{t['post-processing']:.3f} | {own / weasy:.1%} |")
         out(f"\n## Whole process: casefile build against raw WeasyPrint on the same HTML (median of {args.runs})\n")
-        out("| case | pages | casefile | raw WeasyPrint | ratio | pages/s | peak MiB casefile | peak MiB raw |")
-        out("|---|---|---|---|---|---|---|---|")
+        out("Raw WeasyPrint writes a plain PDF; \"same write\" asks it for what casefile's filing copy is,")
+        out("PDF/A-3b with tags.\n")
+        out("| case | pages | casefile | raw WeasyPrint | ratio | raw, same write | ratio | pages/s | peak MiB casefile | peak MiB raw |")
+        out("|---|---|---|---|---|---|---|---|---|---|")
         for name, case in cases:
             w = whole_process(case, args.runs, folder / name.replace(" ", "-").replace("~", ""))
             out(f"| {name} | {w['pages']} | {w['casefile']:.2f} s | {w['raw']:.2f} s | {w['casefile'] / w['raw']:.2f}× | "
+                f"{w['archival']:.2f} s | {w['casefile'] / w['archival']:.2f}× | "
                 f"{w['pages'] / w['casefile']:.1f} | {w['peak_casefile']:.0f} | {w['peak_raw']:.0f} |")
         out("\n## Start-up, batch and no-op rebuild\n")
         out(f"- `casefile --help`: {startup(args.runs):.2f} s (median)")
@@ -224,6 +312,16 @@ def main() -> None:
         out(f"- batch of 2 synthetic ~10-page cases × 2 documents: -j 1 {b['j1']:.2f} s, -j {b['jobs']} {b['jn']:.2f} s, "
             f"speed-up {b['j1'] / b['jn']:.2f}×")
         out(f"- no-op rebuild of that batch: {b['noop']:.2f} s")
+        out("\n## Drafts laid out in pieces\n")
+        d = draft_rebuild(folder, args.runs)
+        out(f"- synthetic ~40-page case, English request: first draft {d['first']:.2f} s; after one fact paragraph "
+            f"changes, rebuilt in {d['rebuild']:.2f} s as a whole process (`casefile build --draft`) and "
+            f"{d['warm']:.2f} s in a warm process, as `watch` rebuilds (medians)")
+        if args.memory_pages:
+            m = draft_memory(args.memory_pages, folder)
+            out(f"- synthetic ~{args.memory_pages}-page case ({m['pages']} pages), first draft: peak "
+                f"{m['draft_mib']:.0f} MiB in {m['draft_seconds']:.0f} s; raw WeasyPrint on the same HTML: "
+                f"peak {m['raw_mib']:.0f} MiB in {m['raw_seconds']:.0f} s")
     header = [
         "# Benchmarks", "",
         f"Run with `.venv/bin/python benchmarks/run.py` on {datetime.date.today().isoformat()}.", "",

@@ -20,7 +20,7 @@ index of exhibits) are laid out again whenever a number they print has changed.
 
 The join copies the pages with pikepdf, writes the named destinations (so links between
 pieces and the annexes' placeholders resolve), rebuilds the bookmarks from the headings'
-levels, and draws "page X of Y" and the DRAFT mark on every page from a furniture sheet that
+levels, and draws "page X of Y" and the DRAFT mark (at the top of every page) from a furniture sheet that
 WeasyPrint lays out with the document's own stylesheet.
 """
 
@@ -48,22 +48,21 @@ from casefile.pieces import Skeleton, parse, serialise
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-CHUNK_CHARS = 60_000
-"""Text per chunk of a first build: some 15 to 20 pages of prose."""
+CHUNK_CHARS = 100_000
+"""Text per chunk of a first build: some 20 to 25 pages of prose (about 150 MiB of layout)."""
 LOOKAHEAD_UNITS = 6
 """Units laid out after a chunk or a run, so that its last kept page is decided as in the whole."""
 MAX_NUMBER_ROUNDS = 3
 FORCED = frozenset({"page", "left", "right", "recto", "verso"})
 PX_TO_PT = 0.75
 SHEET_CSS = """
-@page {
-  @top-left { content: none !important; }
-  @top-right { content: none !important; }
-  @bottom-left { content: "DRAFT"; font-size: 9pt; font-weight: 700; color: #a61b1b; letter-spacing: 0.12em; }
-  @bottom-right { content: "DRAFT"; font-size: 9pt; font-weight: 700; color: #a61b1b; letter-spacing: 0.12em; }
-}
+@page { @top-left { content: none !important; } @top-right { content: none !important; } }
 .cf-sheet { break-after: page; height: 1px; }
+/* Above the running header, in the top margin: the bottom corners carry the edition's marks. */
+.cf-draft { position: fixed; top: -17mm; left: 0; right: 0; text-align: center; font-size: 10pt;
+            font-weight: 700; color: #a61b1b; }
 """
+DRAFT_MARK = "DRAFT"
 
 
 @dataclass
@@ -288,7 +287,9 @@ class _Run:
             if ahead == units:
                 cut = len(layout.pages)
             else:
-                starts = [i for i, p in enumerate(layout.pages) if i > 0 and p.start is not None and p.start <= end]
+                # Every page before a clean page start is final, as long as content still
+                # followed that start: the last page alone may have felt the chunk's end.
+                starts = [i for i, p in enumerate(layout.pages[:-1]) if i > 0 and p.start is not None]
                 if not starts:  # no clean page start in this chunk: take a longer one
                     self.pages_laid_out += len(layout.pages)
                     target *= 2
@@ -487,6 +488,7 @@ def _furniture(skeleton: Skeleton, context: RenderContext, pages: list[PageFacts
     for child in list(body):
         body.remove(child)
     body.text = None
+    etree.SubElement(body, "div", {"class": "cf-draft"}).text = DRAFT_MARK
     end_page = anchors.get("dossier-end", len(pages) - 1)
     css = [SHEET_CSS]
     for name in sorted({p.name for p in pages}):
@@ -498,14 +500,14 @@ def _furniture(skeleton: Skeleton, context: RenderContext, pages: list[PageFacts
     style = etree.SubElement(root.find("head"), "style")
     style.text = "\n".join(css)
     html = serialise(root)
-    key = hashlib.sha256(html.encode() + (context.extra_css or "").encode()).hexdigest()
+    key = hashlib.sha256(html.encode()).hexdigest()
     path = cache / "sheet.pdf"
     key_path = cache / "sheet.key"
     if path.is_file() and key_path.is_file() and key_path.read_text() == key:
         return key, pikepdf.open(io.BytesIO(path.read_bytes()))
+    # Without the edition's stylesheet: the pieces draw its marks already.
     pdf = render_with(html, base_url=context.base_url, policy=context.policy, finish=_write_plain,
-                      allow_warnings=context.allow_warnings, source_date_epoch=context.epoch,
-                      extra_css=context.extra_css)
+                      allow_warnings=context.allow_warnings, source_date_epoch=context.epoch)
     path.write_bytes(pdf)
     key_path.write_text(key)
     return key, pikepdf.open(io.BytesIO(pdf))
