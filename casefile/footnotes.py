@@ -139,6 +139,7 @@ def analyse(document) -> FootnoteLayout:
     page_ends: list = []
     page_starts: list = []
     root = None
+    roots: list = []
 
     def note(element):
         n = notes.get(element)
@@ -166,6 +167,8 @@ def analyse(document) -> FootnoteLayout:
             else:
                 if root is None:
                     root = child.element
+                if child.element is not None and child.element not in roots:
+                    roots.append(child.element)  # pages spliced in from another layout (splice.py)
                 first, end = _walk_flow(child, index, note, block_pages, row_pages)
         page_ends.append(end)
         page_starts.append(first)
@@ -178,8 +181,8 @@ def analyse(document) -> FootnoteLayout:
     for n in order:
         n.body_pages = body_pages.get(n.element, [])
     parents = {}
-    if root is not None:
-        for parent in root.iter():
+    for tree in roots:
+        for parent in tree.iter():
             for c in parent:
                 parents[c] = parent
     split_rows = {row for row, pages in row_pages.items() if len(pages) > 1}
@@ -278,7 +281,8 @@ def _tag(element) -> str:
 
 
 def place_footnotes(render: Callable[[str], object], max_passes: int = 5, *,
-                    base_css: str = '') -> PlacementResult:
+                    base_css: str = '',
+                    relayout: Callable[[str, object, list[int]], object | None] | None = None) -> PlacementResult:
     """Render with ``render(extra_css)`` until every footnote body is on its call's page.
 
     ``render`` must return a ``weasyprint.Document`` laid out with the given extra CSS
@@ -290,6 +294,11 @@ def place_footnotes(render: Callable[[str], object], max_passes: int = 5, *,
     the footnote, then ``orphans`` on the block that ends the call's page (or keeping a
     table row whole), then ``break-before: page`` on the block holding the call.
 
+    ``relayout(extra_css, document, pages)``, when given, is tried before each later pass:
+    it returns ``document`` with the pages around ``pages`` (those of the misplaced calls)
+    laid out again with the extra CSS, or None, and then the whole document is rendered
+    (splice.py).
+
     Returns the document with the fewest misplaced footnotes (the last one on ties).
     """
     fixes: dict[str, dict[str, str]] = {}   # selector -> {property: value}
@@ -298,9 +307,12 @@ def place_footnotes(render: Callable[[str], object], max_passes: int = 5, *,
     best = None
     history = []
     css = base_css
+    previous, calls = None, []
     for pass_number in range(1, max_passes + 1):
         start = time.perf_counter()
-        document = render(css)
+        document = relayout(css, previous, calls) if relayout is not None and previous is not None else None
+        if document is None:
+            document = render(css)
         layout = analyse(document)
         wrong = _misplaced(layout)
         seconds = time.perf_counter() - start
@@ -321,6 +333,7 @@ def place_footnotes(render: Callable[[str], object], max_passes: int = 5, *,
             best = result
         if not wrong or pass_number == max_passes:
             break
+        previous, calls = document, sorted({page for _, call, body in wrong for page in (call, body) if page >= 0})
         for n, call, _ in wrong:
             key = layout.key(n.element)
             level = tried.get(key, 0)

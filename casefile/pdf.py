@@ -205,12 +205,13 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
                write_options: dict[str, Any] | None = None,
                source_date_epoch: int | None = None, pdf_variant: str | None = None,
                pdf_tags: bool = False, attachments: Sequence[EmbeddedFile] = (), extra_css: str = "",
-               limits: RenderLimits | None = None) -> bytes:
+               limits: RenderLimits | None = None, splice_repairs: bool = True) -> bytes:
     """Lay out `html` and return the PDF bytes.
 
-    Footnotes are kept on the page of their call (footnotes.py), which may lay the document
-    out more than once. `source_date_epoch` (seconds) replaces the clock
-    wherever the writer would read it. `extra_css` is a user stylesheet applied whatever the
+    Footnotes are kept on the page of their call (footnotes.py), which may lay out again the
+    pages around a fix (spliced into the first layout: splice.py) or, where that cannot be
+    shown to equal a whole layout or `splice_repairs` is false, the whole document.
+    `source_date_epoch` (seconds) replaces the clock wherever the writer would read it. `extra_css` is a user stylesheet applied whatever the
     template says (edition marks); `pdf_variant`, `pdf_tags` and `attachments` shape the file.
     `limits` (default: from the environment) bound the layout's time, pages and memory: the
     layout runs in a child process, so only the PDF bytes and `policy` come back.
@@ -221,17 +222,19 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
         return bytes(document.write_pdf(**options))
 
     return render_with(html, base_url=base_url, policy=policy, finish=write, allow_warnings=allow_warnings,
-                       source_date_epoch=source_date_epoch, extra_css=extra_css, limits=limits)
+                       source_date_epoch=source_date_epoch, extra_css=extra_css, limits=limits,
+                       splice_repairs=splice_repairs)
 
 
 @bounded_render(_import_renderer)  # refuses unsafe references, then lays out in a child process within `limits`
 def render_with(html: str, *, base_url: str, policy: FetchPolicy, finish: Callable[[Any, Any], T],
                 allow_warnings: bool = False, source_date_epoch: int | None = None, extra_css: str = "",
-                limits: RenderLimits | None = None) -> T:
+                limits: RenderLimits | None = None, splice_repairs: bool = False) -> T:
     """Lay out `html` (footnotes on the page of their call) and return what `finish` makes of
     the WeasyPrint document and the confined URL fetcher: the PDF bytes, or more. `finish`
     runs in the layout's child process while the clock is replaced by `source_date_epoch`;
-    what it returns must pickle."""
+    what it returns must pickle. With `splice_repairs`, a footnote repair lays out again only
+    the pages around the fix where it can (splice.py), not the whole document."""
     isolate_fontconfig()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -241,17 +244,23 @@ def render_with(html: str, *, base_url: str, policy: FetchPolicy, finish: Callab
 
     refusals: list[str] = []
     fetcher = _fetcher(policy, refusals)
+    skeleton = None
+    if splice_repairs:
+        from casefile.pieces import parse
+
+        skeleton = parse(html)  # the same HTML, its blocks numbered
+        html = skeleton.html
     with _weasyprint_warnings() as warnings, _source_date(source_date_epoch):
         try:
             font_config = FontConfiguration()
             fonts = CSS(string=font_face_css() + extra_css, font_config=font_config, url_fetcher=fetcher)
 
-            def layout(extra: str) -> Any:
+            def layout(extra: str, source: str | None = None) -> Any:
                 sheets = [fonts, CSS(string=extra, font_config=font_config)] if extra.strip() else [fonts]
-                return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                return HTML(string=source or html, base_url=base_url, url_fetcher=fetcher).render(
                     font_config=font_config, stylesheets=sheets)
 
-            placed = place_footnotes(layout)
+            placed = place_footnotes(layout, relayout=_splicer(skeleton, layout) if skeleton is not None else None)
             if placed.misplaced:
                 log.warning("%d footnote(s) could not be kept on the page of their call: %s",
                             len(placed.misplaced), ", ".join(key for key, _, _ in placed.misplaced))
@@ -265,6 +274,18 @@ def render_with(html: str, *, base_url: str, policy: FetchPolicy, finish: Callab
     for message in warnings:
         log.warning("renderer: %s", message)
     return result
+
+
+def _splicer(skeleton: Any, layout: Callable[..., Any]) -> Callable[[str, Any, list[int]], Any]:
+    """The `relayout` of footnotes.place_footnotes: lay out again the pages around a fix only."""
+    from casefile.splice import relayout_pages
+
+    arabic = "digits-arab" in (skeleton.root.get("class") or "").split()
+
+    def relayout(extra: str, document: Any, pages: list[int]) -> Any:
+        return relayout_pages(document, skeleton, pages, lambda piece: layout(extra, piece), arabic)
+
+    return relayout
 
 
 def _archival_options(variant: str | None, tags: bool, attachments: Sequence[EmbeddedFile],

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -36,16 +37,28 @@ BLOCKS = CONTAINERS | frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table
 # Elements whose `string-set` feeds the running header (dossier.css): the lead page repeats
 # the last of each kind seen before the piece.
 STRING_SETTERS = ("cover-classification", "brief-classification", "cover-title", "brief-title")
+STRING_NAMES = {"classification": "classification", "title": "casetitle"}
 
 PIECE_CSS = """
 .cf-out { display: none !important; }
 .cf-lead { break-after: page !important; height: 1px !important; overflow: hidden !important; }
 .cf-cont { margin-top: 0 !important; padding-top: 0 !important; border-top-width: 0 !important; }
 .cf-top { margin-top: 0 !important; }
-@page { @bottom-center { content: none !important; } }
 """
-"""The user stylesheet of every piece. The page footer ("page X of Y") is not laid out with
-the piece: the join draws it, when the page's number and the total are known."""
+"""The stylesheet of every piece (in its head: `!important` beats the template's rules)."""
+NO_FOOTER_CSS = "@page { @bottom-center { content: none !important; } }"
+# What "page X of Y" counts to in a template's footer: the piece is told the total instead.
+_TOTAL_PAGES = re.compile(r"target-counter\(\s*url\(\s*#dossier-end\s*\)\s*,\s*page\s*(,\s*[\w-]+\s*)?\)"
+                          r"|counter\(\s*pages\s*(,\s*[\w-]+\s*)?\)")
+
+
+@dataclass(frozen=True)
+class Footer:
+    """The page footer of a piece laid out with its pages' own numbers: the page before the
+    piece's first, and the total the footer prints (already formatted)."""
+
+    page_before: int
+    total: str
 
 
 @dataclass(frozen=True)
@@ -110,18 +123,32 @@ class Skeleton:
                                                 for e in self._strings_before(start))
 
     def _strings_before(self, start: int) -> list[etree._Element]:
+        return list(self._string_values(start).values())
+
+    def _string_values(self, start: int) -> dict[str, etree._Element]:
+        """The last element before unit `start` that sets each running string (`casetitle`,
+        `classification`)."""
         last: dict[str, etree._Element] = {}
         for unit in self.units[:start]:
             for element in unit.iter():
                 for name in STRING_SETTERS:
                     if name in (element.get("class") or "").split():
-                        last[name.split("-")[1]] = element
-        return list(last.values())
+                        last[STRING_NAMES[name.split("-")[1]]] = element
+        return last
 
-    def piece_html(self, start: int, end: int, *, forced: bool, numbers: dict[str, str]) -> str:
+    def piece_html(self, start: int, end: int, *, forced: bool, numbers: dict[str, str],
+                   footer: Footer | None = None, lead_element: bool = True) -> str:
         """The HTML of the piece `[start, end)`; `forced` says whether the whole layout breaks
         the page before `start` by a rule (then the page-top margins stay), `numbers` gives the
-        text of every page reference in the piece."""
+        text of every page reference in the piece.
+
+        Without `footer` the piece has no page footer (a draft draws it after the join); with
+        it, the footer numbers the pages as the whole document does. The lead page is a
+        `div` before the body's first child, which also holds an anchor for each link out of
+        the piece; with `lead_element=False` it is the body's `::before` (the body's children
+        keep their places, so selectors made for the whole document, such as
+        `body > :nth-child(3)`, still match; links out of the piece are then left to the
+        caller)."""
         keep = set(range(start, end))
         root = copy.deepcopy(self.root)
         units = {int(e.get(UNIT_ATTR)): e for e in root.iter() if e.get(UNIT_ATTR) is not None}
@@ -155,17 +182,32 @@ class Skeleton:
             text = numbers.get(ref.target, "0").replace('"', "")
             lead_dots = 'leader(".") ' if ref.leader else ""
             css.append(f'a[data-cfr="{n}"]::after {{ content: {lead_dots}"{text}" !important; }}')
-        lead = etree.Element("div", {"class": "cf-lead"})
-        for element in self._strings_before(start):
-            copied = copy.deepcopy(element)
-            for e in copied.iter():
-                e.attrib.pop("id", None)
-            lead.append(copied)
-        present = {e.get("id") for e in root.iter() if e.get("id")}
-        linked = set().union(*(self.links[i] for i in keep)) if keep else set()
-        for target in sorted(linked - present):  # WeasyPrint would drop the link: the join re-aims it
-            lead.append(etree.Element("a", {"id": target}))
-        body.insert(0, lead)
+        if footer is None:
+            css.append(NO_FOOTER_CSS)
+        else:
+            css.append(f"@page :first {{ counter-set: page {footer.page_before}; }}")
+            total = '"' + footer.total.replace('"', "") + '"'
+            for style in root.find("head").iter("style"):
+                style.text = _TOTAL_PAGES.sub(total, style.text or "")
+        strings = self._strings_before(start)
+        if lead_element:
+            lead = etree.Element("div", {"class": "cf-lead"})
+            for element in strings:
+                copied = copy.deepcopy(element)
+                for e in copied.iter():
+                    e.attrib.pop("id", None)
+                lead.append(copied)
+            present = {e.get("id") for e in root.iter() if e.get("id")}
+            linked = set().union(*(self.links[i] for i in keep)) if keep else set()
+            for target in sorted(linked - present):  # WeasyPrint would drop the link: the join re-aims it
+                lead.append(etree.Element("a", {"id": target}))
+            body.insert(0, lead)
+        else:
+            sets = ", ".join(f"{name} {_css_string(' '.join(''.join(e.itertext()).split()))}"
+                             for name, e in self._string_values(start).items())
+            css.append("body::before { content: ''; display: block; height: 1px; break-after: page; }")
+            if sets:  # literal strings, set where the body starts: on the lead page
+                css.append(f"body {{ string-set: {sets} !important; }}")
         style = etree.SubElement(root.find("head"), "style")
         style.text = "\n".join(css)
         return serialise(root)
@@ -263,6 +305,10 @@ def _first_chain(element: etree._Element) -> list[etree._Element]:
         if not children or (chain[-1].text or "").strip() or children[0].tag not in BLOCKS | {"li", "tr", "tbody", "thead", "caption"}:
             return chain
         chain.append(children[0])
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 def serialise(root: etree._Element) -> str:
