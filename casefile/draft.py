@@ -42,7 +42,7 @@ import pikepdf
 from lxml import etree
 
 from casefile.errors import RenderError
-from casefile.pdf import FetchPolicy, render_with
+from casefile.pdf import FetchPolicy, render_with, write_atomically
 from casefile.pages import PageFacts, page_facts
 from casefile.pieces import Skeleton, parse, serialise
 
@@ -94,7 +94,7 @@ class DraftState:
     version: int = STATE_VERSION
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self)))
+        write_atomically(path, json.dumps(asdict(self)).encode())
 
     @classmethod
     def load(cls, path: Path) -> DraftState | None:
@@ -148,11 +148,13 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     state_path, body_path = cache / "state.json", cache / "body.pdf"
     state = DraftState.load(state_path) if body_path.is_file() else None
     run = _Run(skeleton, context)
-    if state is None:
+    old_body = _open_body(body_path, state) if state is not None else None
+    if state is None or old_body is None:
         pieces = run.first_layout()
     else:
-        run.sources["old"] = pikepdf.open(io.BytesIO(body_path.read_bytes()))
-        pieces = run.complete(_kept_pieces(skeleton, state), {})
+        run.sources["old"] = old_body
+        guess = {name: number for piece in state.pieces for name, number in piece.numbers.items()}
+        pieces = run.complete(_kept_pieces(skeleton, state), guess)
     pieces = run.settle_page_numbers(pieces)
     body = run.join(pieces)
     body_bytes = _save(body)
@@ -162,9 +164,20 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     offset = 0
     for piece in pieces:  # the state refers to the body just written
         piece.source, piece.first_page, offset = "old", offset, offset + len(piece.facts)
-    body_path.write_bytes(body_bytes)
+    # State last: a build stopped half-way leaves a state that does not match the body, and
+    # the next build starts afresh.
+    write_atomically(body_path, body_bytes)
     DraftState(skeleton.digests, pieces, sheet_key).save(state_path)
     return DraftResult(pdf, run.pages_laid_out, len(pages), run.reused, len(pieces))
+
+
+def _open_body(path: Path, state: DraftState) -> pikepdf.Pdf | None:
+    """The last build's joined body, if it is whole and matches its state."""
+    try:
+        body = pikepdf.open(io.BytesIO(path.read_bytes()))
+    except (OSError, pikepdf.PdfError):
+        return None
+    return body if len(body.pages) == sum(len(p.facts) for p in state.pieces) else None
 
 
 # --------------------------------------------------------------------------- layout
@@ -192,6 +205,8 @@ class _Run:
         self.pages_laid_out = 0
         self.reused = 0
         self._layouts = 0
+        self._guess: dict[str, str] = {}
+        """The page numbers that page references print while the real ones are not known."""
 
     def _add(self, layout: Layout) -> str:
         key = f"new{self._layouts}"
@@ -247,8 +262,6 @@ class _Run:
                                 layout.pages[page:next_page], numbers,
                                 next_forced if last else starts[n + 1][2], key, page + 1))
         return pieces
-
-    _guess: dict[str, str] = {}
 
     def complete(self, kept: list[Piece], guess: dict[str, str]) -> list[Piece]:
         """Fill every gap between the kept pieces with new layouts, growing a gap by the piece

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 LOOKAHEAD_UNITS = 6
 SETTLE_PAGES = 8
 """Pages after the last misplaced call laid out again, within which pagination must settle."""
+MAX_SHARE = 0.5
+"""Beyond this share of the document to lay out again, a whole layout is cheaper."""
 
 
 def relayout_pages(document: Any, skeleton: Skeleton, pages: list[int],
@@ -42,13 +44,19 @@ def relayout_pages(document: Any, skeleton: Skeleton, pages: list[int],
     digits = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩") if arabic_digits else None
     footer_total = str(total).translate(digits) if digits else str(total)
     starts = [i for i, f in enumerate(facts) if f.start is not None and i > 0]
-    result = list(document.pages)
-    done = 0  # pages before this one are settled
+    ranges = []
     for first, last in _clusters(sorted(set(pages))):
-        begin = max((i for i in starts if done <= i <= first), default=None)
+        begin = max((i for i in starts if (not ranges or ranges[-1][2] <= i) and i <= first), default=None)
         if begin is None:
             return None
-        end = min((i for i in starts if i > last + SETTLE_PAGES), default=len(facts))
+        ranges.append((begin, last, min((i for i in starts if i > last + SETTLE_PAGES), default=len(facts))))
+    if sum(end - begin for begin, _, end in ranges) > MAX_SHARE * len(facts):
+        return None  # most of the document: one whole layout costs less
+    result = list(document.pages)
+    done = 0  # pages before this one are settled
+    for begin, last, end in ranges:
+        if begin < done:
+            return None
         replaced = _relayout_range(skeleton, facts, begin, last, end, lay_out, footer_total)
         if replaced is None:
             return None

@@ -68,18 +68,25 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextlib.contextmanager
 def weasyprint_log() -> Iterator[list[logging.LogRecord]]:
     """Every warning or error the `weasyprint` logger emits while inside."""
+    with logged("weasyprint") as records:
+        yield records
+
+
+@contextlib.contextmanager
+def logged(name: str, level: int = logging.WARNING) -> Iterator[list[logging.LogRecord]]:
+    """Every record at `level` or above that the logger `name` emits while inside."""
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             records.append(record)
 
-    logger = logging.getLogger("weasyprint")
-    handler, level = Keep(logging.WARNING), logger.level
+    logger = logging.getLogger(name)
+    handler, saved = Keep(level), logger.level
     logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
+    logger.setLevel(level)
     try:
         yield records
     finally:
         logger.removeHandler(handler)
-        logger.setLevel(level)
+        logger.setLevel(saved)

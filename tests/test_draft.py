@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 
 from casefile.draft import DraftState, PageFacts, Piece, _gaps, _kept_pieces
 from casefile.pieces import parse
+from tests.conftest import logged
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -159,11 +160,12 @@ def test_the_draft_state_survives_a_round_trip_and_a_new_version_discards_it(tmp
 
 # --------------------------------------------------------------------------- end to end
 
-def _synthetic_case(folder: Path) -> Path:
+def _synthetic_case(folder: Path, pages: int = 40) -> Path:
+    """benchmarks/generate.py's synthetic case of about `pages` pages, with an Arabic translation."""
     spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
-    path = generate.write_case(40, folder)
+    path = generate.write_case(pages, folder)
     text = path.read_text(encoding="utf-8").replace("language: en\n", "language: en\ntranslations: [ar]\n", 1)
     path.write_text(text, encoding="utf-8")
     return path
@@ -210,21 +212,8 @@ def synthetic(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     _edit_one_fact_paragraph(case)
     shutil.copytree(before, after)  # the draft is rebuilt from the pieces kept for the first one
     _build(case, after, lang, draft=False)
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("casefile.build")
-    handler, level = Keep(logging.INFO), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with logged("casefile.build", logging.INFO) as records:
         _build(case, after, lang, draft=True)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     stats = [r.getMessage() for r in records if r.getMessage().startswith("draft ")]
     return {"lang": lang, "before": Builds(before, lang), "after": Builds(after, lang), "stats": stats}
 

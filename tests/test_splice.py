@@ -10,7 +10,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from tests.test_draft import differing_pages, link_targets, outline_pages, page_words, _synthetic_case
+from tests.conftest import logged
+from tests.test_draft import _synthetic_case, differing_pages, link_targets, outline_pages, page_words
 
 pytestmark = pytest.mark.pdf
 
@@ -32,8 +33,8 @@ def _structure(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def repaired(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The 40-page synthetic request, whose first layout misplaces footnotes, rendered with
-    spliced repairs and with whole second layouts."""
+    """The 20-page synthetic request (23 pages), whose first layout puts one footnote body a
+    page late, rendered with a spliced repair and with a whole second layout."""
     from casefile.build import BuildOptions, _epoch, plan_documents
     from casefile.checks import check_case
     from casefile.editions import edition_css
@@ -43,41 +44,29 @@ def repaired(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from casefile.resolve import resolve_document
 
     folder = tmp_path_factory.mktemp("splice")
-    checked = check_case(_synthetic_case(folder))
+    checked = check_case(_synthetic_case(folder, pages=20))
     job = next(j for j in plan_documents(checked, BuildOptions(templates=("extradition-request",), languages=("en",))))
     html = render_html(job.template, resolve_document(checked, "en", edition=job.edition))
     roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
-    records: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
-
-    logger = logging.getLogger("casefile.splice")
-    handler, level = Keep(logging.INFO), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
     paths = {}
-    try:
+    with logged("casefile.splice", logging.INFO) as records:
         for splice in (True, False):
             pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/", policy=FetchPolicy(roots),
                              source_date_epoch=_epoch(checked.case.date.as_date()), pdf_variant="pdf/a-3b",
                              pdf_tags=True, extra_css=edition_css(job.edition, "en"), splice_repairs=splice)
             paths[splice] = folder / f"{'spliced' if splice else 'whole'}.pdf"
             paths[splice].write_bytes(pdf)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-    return {"spliced": paths[True], "whole": paths[False], "log": records}
+    return {"spliced": paths[True], "whole": paths[False], "log": [r.getMessage() for r in records]}
 
 
 def test_the_repair_was_spliced(repaired: dict) -> None:
-    assert any("spliced in" in line for line in repaired["log"]), repaired["log"]
+    spliced = [line for line in repaired["log"] if "spliced in" in line]
+    assert len(spliced) == 1 and "whole document" not in " ".join(repaired["log"]), repaired["log"]
 
 
 def test_same_words_and_pixels_on_every_page(repaired: dict, tmp_path: Path) -> None:
     spliced, whole = page_words(repaired["spliced"]), page_words(repaired["whole"])
-    assert len(spliced) == len(whole) >= 38
+    assert len(spliced) == len(whole) >= 20
     assert [n for n, (a, b) in enumerate(zip(spliced, whole), 1) if a != b] == []
     assert differing_pages(repaired["whole"], repaired["spliced"], tmp_path) == []
 
@@ -86,7 +75,7 @@ def test_same_bookmarks_links_and_structure(repaired: dict) -> None:
     assert outline_pages(repaired["spliced"]) == outline_pages(repaired["whole"])
     assert link_targets(repaired["spliced"]) == link_targets(repaired["whole"])
     assert _structure(repaired["spliced"]) == _structure(repaired["whole"])
-    assert len(_structure(repaired["whole"])) > 1000
+    assert len(_structure(repaired["whole"])) > 500
 
 
 def test_same_metadata(repaired: dict) -> None:
