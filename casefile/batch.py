@@ -67,10 +67,17 @@ def _folder_digest(folder: Path) -> str:
 
 def input_digest(case_sha256: str, exhibit_hashes: Iterable[str], job: Any, options: Any) -> str:
     """The digest of everything a document is built from."""
+    parts = {"case": case_sha256, "layout": layout_digest(exhibit_hashes, job, options)}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def layout_digest(exhibit_hashes: Iterable[str], job: Any, options: Any) -> str:
+    """The digest of what a document is built from but its case file: the versions, the
+    exhibits, the template folders, the fonts, the document and the options. A draft keeps its
+    pieces only while this holds (draft.py): a stylesheet edit lays everything out again."""
     parts = {
         "casefile": __version__,
         "weasyprint": _package_version("weasyprint"),
-        "case": case_sha256,
         "exhibits": sorted(exhibit_hashes),
         "templates": [_folder_digest(folder) for folder in job.template.search_path if folder.is_dir()],
         # Font files are large and come from pinned packages: their size and time stand for them.

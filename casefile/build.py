@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from casefile.annex import append_annexes
-from casefile.batch import STAMP_DIR, PendingDocument, input_digest, is_up_to_date, record_build, run_parallel
+from casefile.batch import (STAMP_DIR, PendingDocument, input_digest, is_up_to_date, layout_digest, record_build,
+                            run_parallel)
 from casefile.casedata import carries_case_data, case_attachment
 from casefile.checks import CheckedCase, check_case, untranslated_fields
 from casefile.loader import find_cases
@@ -124,7 +125,7 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     epoch = _epoch(checked.case.date.as_date())
     base_url = str(job.template.search_path[0]) + "/"
     if options.draft:
-        pdf = _draft_body(html, job, options, policy, base_url, epoch)
+        pdf = _draft_body(checked, html, job, options, policy, base_url, epoch)
         attachment = None
     else:
         attachment = case_attachment(checked, job.edition) if carries_case_data(options.pdf_variant) else None
@@ -146,14 +147,16 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     return job.output
 
 
-def _draft_body(html: str, job: DocumentJob, options: BuildOptions, policy: FetchPolicy, base_url: str,
-                epoch: int) -> bytes:
+def _draft_body(checked: CheckedCase, html: str, job: DocumentJob, options: BuildOptions, policy: FetchPolicy,
+                base_url: str, epoch: int) -> bytes:
     """The draft of a document, laid out in pieces kept under OUT/.casefile/drafts/ (draft.py)."""
     from casefile.draft import RenderContext, build_draft
 
     context = RenderContext(base_url, policy, allow_warnings=options.allow_warnings,
                             extra_css=edition_css(job.edition, job.lang), epoch=epoch, jobs=options.jobs,
-                            arabic_digits=options.digits == "arab")
+                            arabic_digits=options.digits == "arab",
+                            layout_key=layout_digest([s.sha256 or "" for s in checked.case.sources if s.file],
+                                                     job, options))
     result = build_draft(html, context, options.out / STAMP_DIR / "drafts" / job.output.name)
     log.info("draft %s: %d of %d pages laid out, %d of %d pieces kept", job.output.name,
              result.pages_laid_out, result.pages_total, result.pieces_reused, result.pieces_total)

@@ -91,6 +91,7 @@ class DraftState:
     digests: list[str]
     pieces: list[Piece]
     sheet_key: str = ""
+    layout_key: str = ""
     version: int = STATE_VERSION
 
     def save(self, path: Path) -> None:
@@ -103,7 +104,7 @@ class DraftState:
             if raw.get("version") != STATE_VERSION:
                 return None
             pieces = [Piece(**{**p, "facts": [PageFacts(**f) for f in p["facts"]]}) for p in raw["pieces"]]
-            return cls(raw["digests"], pieces, raw.get("sheet_key", ""))
+            return cls(raw["digests"], pieces, raw.get("sheet_key", ""), raw.get("layout_key", ""))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -127,6 +128,9 @@ class RenderContext:
     epoch: int | None = None
     jobs: int = 1
     arabic_digits: bool = False
+    layout_key: str = ""
+    """What the layout depends on besides the HTML (stylesheets, fonts, versions, options):
+    the pieces of a build with another key are not reused."""
 
 
 @dataclass
@@ -147,6 +151,8 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     skeleton = parse(html)
     state_path, body_path = cache / "state.json", cache / "body.pdf"
     state = DraftState.load(state_path) if body_path.is_file() else None
+    if state is not None and state.layout_key != context.layout_key:
+        state = None  # a stylesheet, a font, an option or a version changed: nothing is reused
     run = _Run(skeleton, context)
     old_body = _open_body(body_path, state) if state is not None else None
     if state is None or old_body is None:
@@ -167,7 +173,7 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     # State last: a build stopped half-way leaves a state that does not match the body, and
     # the next build starts afresh.
     write_atomically(body_path, body_bytes)
-    DraftState(skeleton.digests, pieces, sheet_key).save(state_path)
+    DraftState(skeleton.digests, pieces, sheet_key, context.layout_key).save(state_path)
     return DraftResult(pdf, run.pages_laid_out, len(pages), run.reused, len(pieces))
 
 

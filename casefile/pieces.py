@@ -93,6 +93,7 @@ class Skeleton:
     links: list[set[str]] = field(default_factory=list)
     """The internal targets each unit links to."""
     pagerefs: list[PageRef] = field(default_factory=list)
+    _strings: list[dict[str, etree._Element]] = field(default_factory=list, repr=False)
 
     @property
     def html(self) -> str:
@@ -128,13 +129,16 @@ class Skeleton:
     def _string_values(self, start: int) -> dict[str, etree._Element]:
         """The last element before unit `start` that sets each running string (`casetitle`,
         `classification`)."""
-        last: dict[str, etree._Element] = {}
-        for unit in self.units[:start]:
-            for element in unit.iter():
-                for name in STRING_SETTERS:
-                    if name in (element.get("class") or "").split():
-                        last[STRING_NAMES[name.split("-")[1]]] = element
-        return last
+        if not self._strings:  # once per document: every piece asks
+            last: dict[str, etree._Element] = {}
+            for unit in self.units:
+                self._strings.append(last)
+                found = {STRING_NAMES[name.split("-")[1]]: element for element in unit.iter()
+                         for name in STRING_SETTERS if name in (element.get("class") or "").split()}
+                if found:
+                    last = {**last, **found}
+            self._strings.append(last)
+        return self._strings[min(start, len(self.units))]
 
     def piece_html(self, start: int, end: int, *, forced: bool, numbers: dict[str, str],
                    footer: Footer | None = None, lead_element: bool = True) -> str:

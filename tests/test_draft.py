@@ -347,3 +347,30 @@ def test_a_draft_claims_no_archival_standard_and_leaves_the_filing_copy_alone(sy
     with pikepdf.open(builds.filing()) as pdf:
         assert "pdfaid" in str(pdf.open_metadata())
     assert not builds.draft().with_suffix(".manifest.json").exists()
+
+
+@pytest.mark.pdf
+def test_pieces_are_reused_only_under_the_same_stylesheets_fonts_and_options(tmp_path: Path) -> None:
+    from casefile.build import BuildOptions, plan_documents
+    from casefile.checks import check_case
+    from casefile.draft import RenderContext, build_draft
+    from casefile.fonts import font_files
+    from casefile.pdf import FetchPolicy
+    from casefile.render import render_html
+    from casefile.resolve import resolve_document
+
+    checked = check_case(ROOT / "tests" / "data" / "cases" / "minimal.yaml")
+    job = plan_documents(checked, BuildOptions(templates=("brief",), languages=("en",)))[0]
+    html = render_html(job.template, resolve_document(checked, "en", edition=job.edition))
+    roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
+
+    def draft(key: str):
+        context = RenderContext(str(job.template.search_path[0]) + "/", FetchPolicy(roots), layout_key=key)
+        return build_draft(html, context, tmp_path / "cache")
+
+    first = draft("stylesheet 1")
+    assert first.pages_laid_out >= first.pages_total
+    again = draft("stylesheet 1")
+    assert (again.pages_laid_out, again.pieces_reused) == (0, again.pieces_total)
+    changed = draft("stylesheet 2")
+    assert changed.pages_laid_out >= changed.pages_total and changed.pieces_reused == 0
