@@ -124,8 +124,9 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     policy = FetchPolicy(roots)
     epoch = _epoch(checked.case.date.as_date())
     base_url = str(job.template.search_path[0]) + "/"
+    furniture = None
     if options.draft:
-        pdf = _draft_body(checked, html, job, options, policy, base_url, epoch)
+        pdf, furniture = _draft_body(checked, html, job, options, policy, base_url, epoch)
         attachment = None
     else:
         attachment = case_attachment(checked, job.edition) if carries_case_data(options.pdf_variant) else None
@@ -137,6 +138,10 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
     # Exhibits: each annex's placeholder pages replaced by the exhibit's own, every annex page stamped (annex.py).
     pdf = append_annexes(pdf, checked, lang=job.lang, edition=job.edition, numbering=options.digits,
                          allow_warnings=options.allow_warnings, epoch=epoch)
+    if furniture is not None:
+        from casefile.draft import add_furniture
+
+        pdf = add_furniture(pdf, furniture)
     # Public editions: the final bytes are searched for every protected string before they
     # reach the disk; a hit raises LeakFound and nothing is written.
     check_no_leaks(pdf, checked, job.edition, job.output)
@@ -148,8 +153,9 @@ def build_document(checked: CheckedCase, job: DocumentJob, options: BuildOptions
 
 
 def _draft_body(checked: CheckedCase, html: str, job: DocumentJob, options: BuildOptions, policy: FetchPolicy,
-                base_url: str, epoch: int) -> bytes:
-    """The draft of a document, laid out in pieces kept under OUT/.casefile/drafts/ (draft.py)."""
+                base_url: str, epoch: int) -> tuple[bytes, bytes]:
+    """The joined pages of a document's draft, laid out in pieces kept under
+    OUT/.casefile/drafts/ (draft.py), and the furniture to draw on them."""
     from casefile.draft import RenderContext, build_draft
 
     context = RenderContext(base_url, policy, allow_warnings=options.allow_warnings,
@@ -160,7 +166,7 @@ def _draft_body(checked: CheckedCase, html: str, job: DocumentJob, options: Buil
     result = build_draft(html, context, options.out / STAMP_DIR / "drafts" / job.output.name)
     log.info("draft %s: %d of %d pages laid out, %d of %d pieces kept", job.output.name,
              result.pages_laid_out, result.pages_total, result.pieces_reused, result.pieces_total)
-    return result.pdf
+    return result.pdf, result.furniture
 
 
 def _epoch(day: date) -> int:

@@ -138,6 +138,9 @@ class DraftResult:
     """A joined draft and how much of it was laid out for it."""
 
     pdf: bytes
+    """The joined pages, without their footer and DRAFT mark: `add_furniture` draws them once
+    the annexes are in."""
+    furniture: bytes
     pages_laid_out: int
     pages_total: int
     pieces_reused: int
@@ -146,7 +149,8 @@ class DraftResult:
 
 def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     """Lay out `html` in pieces, reusing those kept under `cache` that did not change, and
-    return the joined draft (no annexes: the caller appends them as for the filing copy)."""
+    return the joined pages and their furniture: the caller appends the annexes, as for a
+    filing copy, and then draws the furniture on every page (`add_furniture`)."""
     cache.mkdir(parents=True, exist_ok=True)
     skeleton = parse(html)
     state_path, body_path = cache / "state.json", cache / "body.pdf"
@@ -166,7 +170,6 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     body_bytes = _save(body)
     pages = [f for p in pieces for f in p.facts]
     sheet_key, sheet = _furniture(skeleton, context, pages, _owned_anchor_pages(skeleton, pieces), cache)
-    pdf = _overlay(body_bytes, sheet)
     offset = 0
     for piece in pieces:  # the state refers to the body just written
         piece.source, piece.first_page, offset = "old", offset, offset + len(piece.facts)
@@ -174,7 +177,7 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     # the next build starts afresh.
     write_atomically(body_path, body_bytes)
     DraftState(skeleton.digests, pieces, sheet_key, context.layout_key).save(state_path)
-    return DraftResult(pdf, run.pages_laid_out, len(pages), run.reused, len(pieces))
+    return DraftResult(body_bytes, sheet, run.pages_laid_out, len(pages), run.reused, len(pieces))
 
 
 def _open_body(path: Path, state: DraftState) -> pikepdf.Pdf | None:
@@ -427,7 +430,7 @@ def _outline(pdf: pikepdf.Pdf, facts: list[PageFacts]) -> None:
 # --------------------------------------------------------------------------- furniture
 
 def _furniture(skeleton: Skeleton, context: RenderContext, pages: list[PageFacts], anchors: dict[str, int],
-               cache: Path) -> tuple[str, pikepdf.Pdf]:
+               cache: Path) -> tuple[str, bytes]:
     """The sheet that draws each page's footer and the DRAFT mark, laid out again only when
     the pages' count, kinds or the document's head change."""
     root = copy.deepcopy(skeleton.root)
@@ -451,25 +454,28 @@ def _furniture(skeleton: Skeleton, context: RenderContext, pages: list[PageFacts
     path = cache / "sheet.pdf"
     key_path = cache / "sheet.key"
     if path.is_file() and key_path.is_file() and key_path.read_text() == key:
-        return key, pikepdf.open(io.BytesIO(path.read_bytes()))
+        return key, path.read_bytes()
     # Without the edition's stylesheet: the pieces draw its marks already.
     pdf = render_with(html, base_url=context.base_url, policy=context.policy, finish=_write_plain,
                       allow_warnings=context.allow_warnings, source_date_epoch=context.epoch)
     path.write_bytes(pdf)
     key_path.write_text(key)
-    return key, pikepdf.open(io.BytesIO(pdf))
+    return key, pdf
 
 
 def _write_plain(document: Any, fetcher: Any) -> bytes:
     return bytes(document.write_pdf())
 
 
-def _overlay(body: bytes, sheet: pikepdf.Pdf) -> bytes:
-    pdf = pikepdf.open(io.BytesIO(body))
+def add_furniture(pdf_bytes: bytes, furniture: bytes) -> bytes:
+    """Draw each page's footer and DRAFT mark (the annexes' exhibit pages replace placeholders
+    page for page, so the pages still match the sheet's)."""
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    sheet = pikepdf.open(io.BytesIO(furniture))
     if len(sheet.pages) != len(pdf.pages):
         raise RenderError(f"the draft's furniture has {len(sheet.pages)} pages for {len(pdf.pages)}")
-    for page, furniture in zip(pdf.pages, sheet.pages):
-        page.add_overlay(furniture)
+    for page, drawn in zip(pdf.pages, sheet.pages):
+        page.add_overlay(drawn)
     return _save(pdf)
 
 

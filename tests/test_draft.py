@@ -374,3 +374,19 @@ def test_pieces_are_reused_only_under_the_same_stylesheets_fonts_and_options(tmp
     assert (again.pages_laid_out, again.pieces_reused) == (0, again.pieces_total)
     changed = draft("stylesheet 2")
     assert changed.pages_laid_out >= changed.pages_total and changed.pieces_reused == 0
+
+
+@pytest.mark.pdf
+def test_a_draft_with_annexes_marks_every_page_and_keeps_the_stamped_exhibits(tmp_path: Path) -> None:
+    from casefile.build import BuildOptions, build_cases
+
+    case = ROOT / "cases" / "vantoria-referral.yaml"
+    for draft in (False, True):
+        report = build_cases([case], BuildOptions(out=tmp_path, templates=("prosecution-referral",), draft=draft))
+        assert not report.failures, [str(e) for _, e in report.failures]
+    filing = tmp_path / "vantoria-referral.prosecution-referral.en.pdf"
+    draft = tmp_path / "vantoria-referral.prosecution-referral.en.draft.pdf"
+    assert page_words(draft) == page_words(filing)  # exhibits, annex stamps and Bates numbers included
+    assert sum("VAP-0000" in " ".join(words) for words in page_words(draft)) >= 8
+    text = subprocess.run(["pdftotext", str(draft), "-"], capture_output=True, text=True, check=True).stdout
+    assert [page.count("DRAFT") for page in text.split("\f")[:-1]] == [1] * len(page_words(draft))
