@@ -173,8 +173,9 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     offset = 0
     for piece in pieces:  # the state refers to the body just written
         piece.source, piece.first_page, offset = "old", offset, offset + len(piece.facts)
-    # State last: a build stopped half-way leaves a state that does not match the body, and
-    # the next build starts afresh.
+    # The old state goes first and the new one comes last: a build stopped half-way leaves no
+    # state, and the next build starts afresh rather than trust pages it cannot vouch for.
+    state_path.unlink(missing_ok=True)
     write_atomically(body_path, body_bytes)
     DraftState(skeleton.digests, pieces, sheet_key, context.layout_key).save(state_path)
     return DraftResult(body_bytes, sheet, run.pages_laid_out, len(pages), run.reused, len(pieces))
