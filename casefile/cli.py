@@ -71,6 +71,17 @@ def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
     logging.basicConfig(level=level, format="casefile: %(message)s", stream=sys.stderr)
 
 
+def _case_paths(cases: tuple[Path, ...]) -> list[Path]:
+    """The case files named and those directly inside the folders named; a usage error (exit
+    2) when there are none, rather than a command that silently does nothing."""
+    from casefile.loader import find_cases
+
+    paths = find_cases(cases)
+    if not paths:
+        raise click.UsageError("no case files (.yaml, .yml) in the folders given")
+    return paths
+
+
 def _document_options(*, watching: bool) -> Any:
     """The options `build` and `watch` share, as one decorator."""
     options = [
@@ -127,7 +138,7 @@ def build(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tup
                            edition=edition, strict=strict, allow_warnings=allow_warnings, digits=digits,
                            force=force, jobs=jobs or default_jobs(), pdf_variant=pdf_variant, draft=draft)
     quiet = ctx.obj["quiet"]
-    report = build_cases(list(cases), options, progress=None if quiet else _progress_printer())
+    report = build_cases(_case_paths(cases), options, progress=None if quiet else _progress_printer())
     _print_problems(report.warnings)
     for _, error in report.failures:
         report_error(error)
@@ -157,11 +168,10 @@ def _progress_printer() -> Any:
 @click.pass_context
 def check(ctx: click.Context, cases: tuple[Path, ...], languages: tuple[str, ...], strict: bool) -> None:
     """Run every check on CASE files without rendering."""
-    from casefile.loader import find_cases
     from casefile.checks import check_case
 
     failed = False
-    for path in find_cases(cases):
+    for path in _case_paths(cases):
         try:
             checked = check_case(path, languages=list(languages), strict=strict)
         except CasefileError as e:
@@ -273,16 +283,14 @@ def watch(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tup
     broken its last good PDFs stay in place. Ctrl-C stops it (exit 0).
     """
     from casefile.batch import default_jobs
-    from casefile.build import BuildOptions, find_cases
+    from casefile.build import BuildOptions
     from casefile.watch import Watcher
 
     quiet = ctx.obj["quiet"]
     options = BuildOptions(out=out, templates=templates, template_dirs=template_dirs, languages=languages,
                            edition=edition, strict=strict, allow_warnings=allow_warnings, digits=digits,
                            force=force, jobs=jobs or default_jobs(), pdf_variant=pdf_variant, draft=draft)
-    paths = find_cases(cases)
-    if not paths:
-        raise click.UsageError("no case files (.yaml, .yml) in the folders given")
+    paths = _case_paths(cases)
 
     def on_build(path: Path, report: Any) -> None:
         _print_problems(report.warnings)

@@ -195,3 +195,12 @@ def test_the_group_has_help_text(run_cli) -> None:
     assert result.exit_code == 0
     for name in cli.commands:
         assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "build", "watch"])
+def test_a_folder_without_case_files_is_a_usage_error_not_a_silent_success(run_cli, tmp_path: Path,
+                                                                         command: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a case", encoding="utf-8")
+    result = run_cli(command, tmp_path)
+    assert result.exit_code == 2
+    assert "no case files (.yaml, .yml) in the folders given" in result.stderr
