@@ -160,7 +160,7 @@ def _draft_body(checked: CheckedCase, html: str, job: DocumentJob, options: Buil
 
     context = RenderContext(base_url, policy, allow_warnings=options.allow_warnings,
                             extra_css=edition_css(job.edition, job.lang), epoch=epoch, jobs=options.jobs,
-                            arabic_digits=options.digits == "arab",
+                            numbering=options.digits,
                             layout_key=layout_digest([s.sha256 or "" for s in checked.case.sources if s.file],
                                                      job, options))
     result = build_draft(html, context, options.out / STAMP_DIR / "drafts" / job.output.name)

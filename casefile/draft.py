@@ -42,6 +42,7 @@ import pikepdf
 from lxml import etree
 
 from casefile.errors import RenderError
+from casefile.i18n import in_digits
 from casefile.pdf import FetchPolicy, render_with, write_atomically
 from casefile.pages import PageFacts, page_facts
 from casefile.pieces import Skeleton, parse, serialise
@@ -127,7 +128,8 @@ class RenderContext:
     extra_css: str = ""
     epoch: int | None = None
     jobs: int = 1
-    arabic_digits: bool = False
+    numbering: str = "default"
+    """The `--digits` numbering: page numbers printed in the contents follow it."""
     layout_key: str = ""
     """What the layout depends on besides the HTML (stylesheets, fonts, versions, options):
     the pieces of a build with another key are not reused."""
@@ -329,8 +331,7 @@ class _Run:
 
     def _numbers(self, pieces: list[Piece]) -> dict[str, str]:
         pages = _owned_anchor_pages(self.skeleton, pieces)
-        digits = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩") if self.context.arabic_digits else None
-        return {name: str(page + 1).translate(digits) if digits else str(page + 1) for name, page in pages.items()}
+        return {name: in_digits(str(page + 1), self.context.numbering) for name, page in pages.items()}
 
     def join(self, pieces: list[Piece]) -> pikepdf.Pdf:
         """One PDF of every piece's pages, with named destinations and bookmarks."""

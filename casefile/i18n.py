@@ -93,6 +93,13 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse(_BABEL_LOCALES.get(language, language))
 
 
+def in_digits(text: str, numbering: str) -> str:
+    """`text` with its Latin digits in the digits of `numbering` (`arab`: Arabic-Indic); any
+    other numbering leaves them Latin."""
+    table = _DIGITS.get(numbering)
+    return text.translate(str.maketrans("0123456789", table)) if table else text
+
+
 def direction(language: str) -> str:
     """'rtl' or 'ltr', from CLDR's character order for the language."""
     return "rtl" if babel_locale(language).character_order == "right-to-left" else "ltr"
@@ -112,8 +119,7 @@ class Formatter:
 
     def digits(self, text: str) -> str:
         """`text` with its Latin digits in the numbering system's own digits."""
-        table = _DIGITS.get(self.numbering)
-        return text.translate(str.maketrans("0123456789", table)) if table else text
+        return in_digits(text, self.numbering)
 
     def number(self, value: float) -> str:
         """A number with the locale's grouping and digits."""

@@ -280,10 +280,12 @@ def _splicer(skeleton: Any, layout: Callable[..., Any]) -> Callable[[str, Any, l
     """The `relayout` of footnotes.place_footnotes: lay out again the pages around a fix only."""
     from casefile.splice import relayout_pages
 
-    arabic = "digits-arab" in (skeleton.root.get("class") or "").split()
+    # base.html names the `--digits` numbering in the root's class: `digits-arab`.
+    numbering = next((c.removeprefix("digits-") for c in (skeleton.root.get("class") or "").split()
+                      if c.startswith("digits-")), "default")
 
     def relayout(extra: str, document: Any, pages: list[int]) -> Any:
-        return relayout_pages(document, skeleton, pages, lambda piece: layout(extra, piece), arabic)
+        return relayout_pages(document, skeleton, pages, lambda piece: layout(extra, piece), numbering)
 
     return relayout
 

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from casefile.i18n import in_digits
 from casefile.pages import PageFacts, page_facts
 from casefile.pieces import Footer, Skeleton
 
@@ -35,14 +36,13 @@ MAX_SHARE = 0.5
 
 
 def relayout_pages(document: Any, skeleton: Skeleton, pages: list[int],
-                   lay_out: Callable[[str], Any], arabic_digits: bool = False) -> Any | None:
+                   lay_out: Callable[[str], Any], numbering: str = "default") -> Any | None:
     """`document` with the pages around `pages` (0-based: the pages of the misplaced calls and
     bodies) laid out again by `lay_out(html)`, or None when a splice cannot be shown to equal
     a whole layout. Pages far apart make pieces of their own."""
     facts = page_facts(document)
     total = _dossier_pages(document, facts)
-    digits = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩") if arabic_digits else None
-    footer_total = str(total).translate(digits) if digits else str(total)
+    footer_total = in_digits(str(total), numbering)
     starts = [i for i, f in enumerate(facts) if f.start is not None and i > 0]
     ranges = []
     for first, last in _clusters(sorted(set(pages))):
