@@ -91,7 +91,6 @@ class DraftState:
 
     digests: list[str]
     pieces: list[Piece]
-    sheet_key: str = ""
     layout_key: str = ""
     version: int = STATE_VERSION
 
@@ -105,7 +104,7 @@ class DraftState:
             if raw.get("version") != STATE_VERSION:
                 return None
             pieces = [Piece(**{**p, "facts": [PageFacts(**f) for f in p["facts"]]}) for p in raw["pieces"]]
-            return cls(raw["digests"], pieces, raw.get("sheet_key", ""), raw.get("layout_key", ""))
+            return cls(raw["digests"], pieces, raw.get("layout_key", ""))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -168,10 +167,11 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
         guess = {name: number for piece in state.pieces for name, number in piece.numbers.items()}
         pieces = run.complete(_kept_pieces(skeleton, state), guess)
     pieces = run.settle_page_numbers(pieces)
-    body = run.join(pieces)
-    body_bytes = _save(body)
+    owned = _owned_anchor_pages(skeleton, pieces)
+    body_bytes = _save(run.join(pieces, owned))
     pages = [f for p in pieces for f in p.facts]
-    sheet_key, sheet = _furniture(skeleton, context, pages, _owned_anchor_pages(skeleton, pieces), cache)
+    sheet = _furniture(skeleton, context, pages, owned, cache)
+    reused = sum(1 for p in pieces if p.source == "old")
     offset = 0
     for piece in pieces:  # the state refers to the body just written
         piece.source, piece.first_page, offset = "old", offset, offset + len(piece.facts)
@@ -179,8 +179,8 @@ def build_draft(html: str, context: RenderContext, cache: Path) -> DraftResult:
     # state, and the next build starts afresh rather than trust pages it cannot vouch for.
     state_path.unlink(missing_ok=True)
     write_atomically(body_path, body_bytes)
-    DraftState(skeleton.digests, pieces, sheet_key, context.layout_key).save(state_path)
-    return DraftResult(body_bytes, sheet, run.pages_laid_out, len(pages), run.reused, len(pieces))
+    DraftState(skeleton.digests, pieces, context.layout_key).save(state_path)
+    return DraftResult(body_bytes, sheet, run.pages_laid_out, len(pages), reused, len(pieces))
 
 
 def _open_body(path: Path, state: DraftState) -> pikepdf.Pdf | None:
@@ -215,7 +215,6 @@ class _Run:
         self.context = context
         self.sources: dict[str, pikepdf.Pdf] = {}
         self.pages_laid_out = 0
-        self.reused = 0
         self._layouts = 0
         self._guess: dict[str, str] = {}
         """The page numbers that page references print while the real ones are not known."""
@@ -279,7 +278,6 @@ class _Run:
         """Fill every gap between the kept pieces with new layouts, growing a gap by the piece
         after it until that piece still starts a page."""
         self._guess = guess
-        self.reused = len(kept)
         units = len(self.skeleton.units)
         while True:
             runs = _gaps(kept, units)
@@ -294,7 +292,6 @@ class _Run:
                                 if i > 0 and p.start == following.start and p.forced == following.forced), None)
                     if cut is None:  # the next piece no longer starts a page as it did: lay it out too
                         kept.remove(following)
-                        self.reused -= 1
                         self.pages_laid_out += len(layout.pages)
                         continue
                 kept = sorted([*kept, *self._pieces_of(layout, start, cut, forced)], key=lambda p: p.start)
@@ -324,17 +321,16 @@ class _Run:
             if not stale:
                 return pieces
             kept = [p for p in pieces if p not in stale]
-            reused = self.reused
             pieces = self.complete(kept, numbers)
-            self.reused = min(reused, self.reused)
         raise RenderError("the page numbers of the contents did not settle; build without --draft")
 
     def _numbers(self, pieces: list[Piece]) -> dict[str, str]:
         pages = _owned_anchor_pages(self.skeleton, pieces)
         return {name: in_digits(str(page + 1), self.context.numbering) for name, page in pages.items()}
 
-    def join(self, pieces: list[Piece]) -> pikepdf.Pdf:
-        """One PDF of every piece's pages, with named destinations and bookmarks."""
+    def join(self, pieces: list[Piece], owned: dict[str, int]) -> pikepdf.Pdf:
+        """One PDF of every piece's pages, with named destinations (`owned`: each id's page)
+        and bookmarks."""
         joined = pikepdf.new()
         for piece in pieces:
             source = self.sources[piece.source]
@@ -345,7 +341,6 @@ class _Run:
         if "/Lang" in model.Root:
             joined.Root.Lang = model.Root.Lang
         facts = [f for p in pieces for f in p.facts]
-        owned = _owned_anchor_pages(self.skeleton, pieces)
         names = pikepdf.Array()
         for name in sorted(owned, key=lambda n: n.encode()):
             page = owned[name]
@@ -432,7 +427,7 @@ def _outline(pdf: pikepdf.Pdf, facts: list[PageFacts]) -> None:
 # --------------------------------------------------------------------------- furniture
 
 def _furniture(skeleton: Skeleton, context: RenderContext, pages: list[PageFacts], anchors: dict[str, int],
-               cache: Path) -> tuple[str, bytes]:
+               cache: Path) -> bytes:
     """The sheet that draws each page's footer and the DRAFT mark, laid out again only when
     the pages' count, kinds or the document's head change."""
     root = copy.deepcopy(skeleton.root)
@@ -456,13 +451,13 @@ def _furniture(skeleton: Skeleton, context: RenderContext, pages: list[PageFacts
     path = cache / "sheet.pdf"
     key_path = cache / "sheet.key"
     if path.is_file() and key_path.is_file() and key_path.read_text() == key:
-        return key, path.read_bytes()
+        return path.read_bytes()
     # Without the edition's stylesheet: the pieces draw its marks already.
     pdf = render_with(html, base_url=context.base_url, policy=context.policy, finish=_write_plain,
                       allow_warnings=context.allow_warnings, source_date_epoch=context.epoch)
     path.write_bytes(pdf)
     key_path.write_text(key)
-    return key, pdf
+    return pdf
 
 
 def _write_plain(document: Any, fetcher: Any) -> bytes:
