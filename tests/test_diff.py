@@ -130,15 +130,22 @@ def _git(repo: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+def _committed(tmp_path: Path, name: str, text: str, message: str) -> Path:
+    """A new repository under `tmp_path` whose one commit holds `text` as `name`; the file's path."""
+    repo = tmp_path / "repo"
+    case = repo / name
+    case.parent.mkdir(parents=True)
+    _git(repo, "init", "-q")
+    case.write_text(text, encoding="utf-8")
+    _git(repo, "add", name)
+    _git(repo, "commit", "-q", "-m", message)
+    return case
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_compares_a_revision_with_the_working_file(run_cli, tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / "cases").mkdir(parents=True)
-    _git(repo, "init", "-q")
-    case = repo / "cases" / "velk.yaml"
-    shutil.copy(OLD, case)
-    _git(repo, "add", "cases/velk.yaml")
-    _git(repo, "commit", "-q", "-m", "The version sent")
+    case = _committed(tmp_path, "cases/velk.yaml", OLD.read_text(encoding="utf-8"), "The version sent")
+    repo = case.parent.parent
     _git(repo, "tag", "sent")
     shutil.copy(NEW, case)
 
@@ -157,17 +164,11 @@ def test_git_compares_a_revision_with_the_working_file(run_cli, tmp_path: Path) 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_with_an_unknown_revision_or_an_untracked_file_is_a_casefile_error(run_cli, tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    case = repo / "velk.yaml"
-    shutil.copy(OLD, case)
-    _git(repo, "add", "velk.yaml")
-    _git(repo, "commit", "-q", "-m", "first")
+    case = _committed(tmp_path, "velk.yaml", OLD.read_text(encoding="utf-8"), "first")
     result = run_cli("diff", "--git", "no-such-tag", case)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"casefile: error: cannot read {case} at revision 'no-such-tag': ")
-    other = repo / "other.yaml"
+    other = case.parent / "other.yaml"
     shutil.copy(NEW, other)
     result = run_cli("diff", "--git", "HEAD", other)
     assert result.exit_code == 1
@@ -176,13 +177,8 @@ def test_git_with_an_unknown_revision_or_an_untracked_file_is_a_casefile_error(r
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_reports_an_old_version_with_errors_at_its_revision(run_cli, tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    case = repo / "velk.yaml"
-    case.write_text(OLD.read_text(encoding="utf-8").replace("id: velk-extradition", "id: Velk!"), encoding="utf-8")
-    _git(repo, "add", "velk.yaml")
-    _git(repo, "commit", "-q", "-m", "broken")
+    case = _committed(tmp_path, "velk.yaml",
+                      OLD.read_text(encoding="utf-8").replace("id: velk-extradition", "id: Velk!"), "broken")
     shutil.copy(NEW, case)
     result = run_cli("diff", "--git", "HEAD", case)
     assert result.exit_code == 1
