@@ -29,6 +29,8 @@ class PageFacts:
     """Ids on this page and their (x, y) in CSS px from the top left."""
     bookmarks: list[list[Any]] = field(default_factory=list)
     """(level, label, y) of each bookmark on this page."""
+    margins: str = ""
+    """The text of the page's margin boxes (running header, footer, edition marks)."""
 
 
 def page_facts(document: Any) -> list[PageFacts]:
@@ -56,8 +58,16 @@ def page_facts(document: Any) -> list[PageFacts]:
             start=start, forced=bool(forced), name=box.page_type.name or "",
             width=page.width, height=page.height,
             anchors={name: [x, y] for name, (x, y, _, _) in page.anchors.items()},
-            bookmarks=[[level, label, position[1]] for level, label, position, _ in page.bookmarks]))
+            bookmarks=[[level, label, position[1]] for level, label, position, _ in page.bookmarks],
+            margins=_margin_text(box)))
     return facts
+
+
+def _margin_text(page_box: Any) -> str:
+    from weasyprint.formatting_structure import boxes
+
+    return "\n".join(" ".join(d.text for d in child.descendants() if isinstance(d, boxes.TextBox))
+                     for child in page_box.children if isinstance(child, boxes.MarginBox))
 
 
 def _unit(element: Any) -> int:

@@ -12,7 +12,9 @@ tags, bookmarks and links, then treats them as one document).
 The splice is used only when it provably changes nothing else: the piece must end exactly
 where the old pages did (the next piece starts a fresh page at the same unit), on the same
 number of pages, with every anchor whose page number is printed on the page it was on (so the
-contents and "page X of Y" stay right), and it must hold no page reference of its own. Otherwise the caller lays the
+contents and "page X of Y" stay right), with the same running header and footer text on every
+page (the piece restates the strings of the built-in templates; a template of one's own that
+sets them otherwise falls back here), and it must hold no page reference of its own. Otherwise the caller lays the
 whole document out again.
 """
 
@@ -98,7 +100,8 @@ def _relayout_range(skeleton: Skeleton, facts: list[PageFacts], begin: int, last
     if end == len(facts) and len(new) != end - begin:
         settled = [j for j in settled if j < end]
     cut = settled[0] if settled else None
-    if cut is None or not _printed_anchors_stay(skeleton, facts[begin:cut], new[:cut - begin]):
+    if cut is None or not _printed_anchors_stay(skeleton, facts[begin:cut], new[:cut - begin]) \
+            or [f.margins for f in facts[begin:cut]] != [f.margins for f in new[:cut - begin]]:
         log.info("footnotes: pages %d-%d laid out again did not settle back into place; "
                  "laying out the whole document", begin + 1, end)
         log.debug("old page starts %s, new %s", [f.start for f in facts[begin:end + 1]], [f.start for f in new])
