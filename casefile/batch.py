@@ -19,7 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from casefile import __version__
+from casefile import __version__, renderer_fixes
 from casefile.errors import CasefileError
 from casefile.fonts import font_files
 
@@ -77,7 +77,7 @@ def layout_digest(exhibit_hashes: Iterable[str], job: Any, options: Any) -> str:
     pieces only while this holds (draft.py): a stylesheet edit lays everything out again."""
     parts = {
         "casefile": __version__,
-        "weasyprint": _package_version("weasyprint"),
+        "weasyprint": _package_version("weasyprint") + ("" if renderer_fixes.wanted() else " as released"),
         "exhibits": sorted(exhibit_hashes),
         "templates": [_folder_digest(folder) for folder in job.template.search_path if folder.is_dir()],
         # Font files are large and come from pinned packages: their size and time stand for them.

@@ -11,7 +11,9 @@ A. *Orphans path.* When line ``orphans - 1`` of a block (the 2nd line by default
    paragraphs (they land one page late), and the footnotes called *in that very line*
    are never laid out at all: they are lost.  In tables this also happens in a row that
    is laid out and then pushed to the next page: the reports are not undone.  No CSS
-   property switches this off.
+   property switches this off; casefile's renderer_fixes.py turns it off in WeasyPrint's
+   code, so this module meets path A only in a layout by WeasyPrint as released
+   (``CASEFILE_WEASYPRINT_AS_RELEASED``).
 B. *Footnote path.* When a call's line fits but its body does not, the default
    ``footnote-policy: auto`` reports the body, and every later call on the same page
    is then reported too (to keep the order).  ``footnote-policy: line`` on the footnote
@@ -50,7 +52,8 @@ at ``html``).
 
 casefile calls ``place_footnotes`` from ``pdf.render_pdf`` for every document; a document
 whose footnotes are all in place on the first layout costs nothing more. The project CSS sets
-``footnote-policy: line`` and a whole-pixel footnote rule, which leaves few cases to repair.
+``footnote-policy: line`` and a whole-pixel footnote rule, and renderer_fixes.py closes path A,
+which leaves few cases to repair (none in the seed case or the benchmark cases).
 It reads WeasyPrint's page boxes (private API), so WeasyPrint is pinned to 70.0 and
 tests/test_footnotes.py proves the result on a long fixture.
 """

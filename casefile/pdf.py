@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from casefile import renderer_fixes
 from casefile.bounded import bounded_render
 from casefile.errors import OutputError, RenderError
 from casefile.fonts import font_face_css, font_files
@@ -196,9 +197,9 @@ class EmbeddedFile:
 
 
 def _import_renderer() -> None:
-    """Import WeasyPrint (after isolating fontconfig) so that each layout process inherits it."""
+    """Import WeasyPrint (after isolating fontconfig), fixed, so that each layout process inherits it."""
     isolate_fontconfig()
-    import weasyprint  # noqa: F401
+    renderer_fixes.apply()
 
 
 def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings: bool = False,
@@ -236,6 +237,7 @@ def render_with(html: str, *, base_url: str, policy: FetchPolicy, finish: Callab
     what it returns must pickle. With `splice_repairs`, a footnote repair lays out again only
     the pages around the fix where it can (splice.py), not the whole document."""
     isolate_fontconfig()
+    renderer_fixes.apply()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError

@@ -1,20 +1,23 @@
 """Every footnote body lands on the page of its call, proved on a long, footnote-dense case.
 
 WeasyPrint 70 defers some footnote bodies to later pages (Kozea/WeasyPrint#2502 and the
-"orphans" path in its line layout); casefile's CSS avoids the worst of it and
-casefile/footnotes.py repairs the rest by laying the document out again.
+"orphans" path in its line layout); casefile's CSS avoids the first, casefile/renderer_fixes.py
+turns the second off, and casefile/footnotes.py checks every layout and repairs what is left by
+laying the pages out again.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, logged
 
 pytestmark = pytest.mark.pdf
 
@@ -45,7 +48,8 @@ def long_case(sections: int = 36, seed: int = 1) -> str:
 
 
 @pytest.fixture(scope="module")
-def long_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def long_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The long case's English request, and what footnotes.py logged while laying it out."""
     from casefile.build import BuildOptions, build_cases
 
     folder = tmp_path_factory.mktemp("long")
@@ -53,9 +57,15 @@ def long_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "evidence" / "field-report.txt").write_bytes((MINIMAL.parent / "evidence" / "field-report.txt").read_bytes())
     case = folder / "long.yaml"
     case.write_text(long_case(), encoding="utf-8")
-    report = build_cases([case], BuildOptions(out=folder, languages=("en",), templates=("extradition-request",)))
+    with logged("casefile.footnotes", logging.INFO) as records:
+        report = build_cases([case], BuildOptions(out=folder, languages=("en",), templates=("extradition-request",)))
     assert not report.failures, [str(e) for _, e in report.failures]
-    return folder / "velk-extradition.extradition-request.en.pdf"
+    return folder / "velk-extradition.extradition-request.en.pdf", [r.getMessage() for r in records]
+
+
+@pytest.fixture(scope="module")
+def long_pdf(long_build: tuple[Path, list[str]]) -> Path:
+    return long_build[0]
 
 
 def _marker_pages(pdf: Path) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
@@ -83,18 +93,71 @@ def test_every_footnote_body_is_on_the_page_of_its_call_and_none_is_lost(long_pd
     assert not misplaced, f"{len(misplaced)} footnote bodies off their call's page: {misplaced}"
 
 
-def test_the_layout_check_finds_late_footnotes_in_a_plain_weasyprint_render() -> None:
-    """The detector itself: without casefile's CSS and repairs, WeasyPrint leaves bodies late."""
+def test_the_long_fixture_is_laid_out_once(long_build: tuple[Path, list[str]]) -> None:
+    """With renderer_fixes.py, the first layout already has every body in place: no repair pass."""
+    passes = [m for m in long_build[1] if m.startswith("footnotes pass")]
+    assert passes and all(m.startswith("footnotes pass 1: 0 misplaced") for m in passes), passes
+
+
+def _footnoted_html(paragraphs: int, seed: int, footnote_rule: str) -> str:
+    """A5 pages of random paragraphs, each with one footnote, under the given @footnote rule."""
+    rng = random.Random(seed)
+    blocks = []
+    for n in range(paragraphs):
+        words = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(20, 90)))
+        note = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 60)))
+        blocks.append(f'<p id="p{n}">{words}<span class="footnote" id="fn{n}">{note}</span> {words}</p>')
+    return (f"<style>@page {{ size: A5; @footnote {{ {footnote_rule} }} }}"
+            ".footnote { float: footnote; footnote-policy: line }</style>" + "".join(blocks))
+
+
+@pytest.fixture
+def weasyprint_as_released(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from casefile import renderer_fixes
+
+    monkeypatch.setenv(renderer_fixes.AS_RELEASED_ENV, "1")
+    assert not renderer_fixes.apply()
+    yield
+    monkeypatch.delenv(renderer_fixes.AS_RELEASED_ENV)
+    assert renderer_fixes.apply()
+
+
+def _laid_out(html: str) -> list[tuple[str, int, int]]:
     from weasyprint import HTML
 
     from casefile.footnotes import misplaced_footnotes
 
-    rng = random.Random(3)
-    paragraphs = []
-    for n in range(160):
-        words = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(20, 90)))
-        note = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 60)))
-        paragraphs.append(f'<p id="p{n}">{words}<span class="footnote" id="fn{n}">{note}</span> {words}</p>')
-    html = ("<style>@page { size: A5; @footnote { border-top: 0.5pt solid; padding-top: 2mm } }"
-            ".footnote { float: footnote }</style>" + "".join(paragraphs))
-    assert misplaced_footnotes(HTML(string=html).render())
+    return misplaced_footnotes(HTML(string=html).render())
+
+
+def test_the_layout_check_finds_late_footnotes_in_a_plain_weasyprint_render(weasyprint_as_released: None) -> None:
+    """The detector itself: without casefile's CSS, fix and repairs, WeasyPrint leaves bodies late."""
+    assert _laid_out(_footnoted_html(160, 3, "border-top: 0.5pt solid; padding-top: 2mm"))
+
+
+def test_weasyprint_as_released_moves_earlier_footnotes_to_fit_an_orphan_line(weasyprint_as_released: None) -> None:
+    """What renderer_fixes.py is for: even with whole-px rules and `footnote-policy: line`,
+    WeasyPrint 70 puts bodies a page after their calls (its "orphans path")."""
+    late = _laid_out(_footnoted_html(60, 1, "border-top: 1px solid; padding-top: 8px"))
+    assert late and all(body > call for _, call, body in late), late
+
+
+def test_with_the_fix_the_first_layout_keeps_every_body_on_its_calls_page() -> None:
+    from casefile import renderer_fixes
+
+    assert renderer_fixes.apply()
+    for seed in (1, 2, 3):
+        assert _laid_out(_footnoted_html(60, seed, "border-top: 1px solid; padding-top: 8px")) == []
+
+
+def test_turning_the_fix_off_changes_the_digest_builds_and_drafts_are_kept_by(monkeypatch: pytest.MonkeyPatch) -> None:
+    from casefile import renderer_fixes
+    from casefile.batch import layout_digest
+    from casefile.build import BuildOptions, plan_documents
+    from casefile.checks import check_case
+
+    job = plan_documents(check_case(MINIMAL), BuildOptions())[0]
+    fixed = layout_digest([], job, BuildOptions())
+    monkeypatch.setenv(renderer_fixes.AS_RELEASED_ENV, "1")
+    assert not renderer_fixes.wanted()
+    assert layout_digest([], job, BuildOptions()) != fixed

@@ -33,8 +33,10 @@ def _structure(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def repaired(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The 20-page synthetic request (23 pages), whose first layout puts one footnote body a
-    page late, rendered with a spliced repair and with a whole second layout."""
+    """The 20-page synthetic request (23 pages), rendered with a spliced repair and with a whole
+    second layout. Laid out by WeasyPrint as released (renderer_fixes.py not applied), its first
+    layout puts one footnote body a page late, which is what the repair is for."""
+    from casefile import renderer_fixes
     from casefile.build import BuildOptions, _epoch, plan_documents
     from casefile.checks import check_case
     from casefile.editions import edition_css
@@ -49,7 +51,8 @@ def repaired(tmp_path_factory: pytest.TempPathFactory) -> dict:
     html = render_html(job.template, resolve_document(checked, "en", edition=job.edition))
     roots = [checked.folder, *job.template.search_path, *sorted({f.parent for f in font_files()})]
     paths = {}
-    with logged("casefile.splice", logging.INFO) as records:
+    with logged("casefile.splice", logging.INFO) as records, pytest.MonkeyPatch.context() as env:
+        env.setenv(renderer_fixes.AS_RELEASED_ENV, "1")
         for splice in (True, False):
             pdf = render_pdf(html, base_url=str(job.template.search_path[0]) + "/", policy=FetchPolicy(roots),
                              source_date_epoch=_epoch(checked.case.date.as_date()), pdf_variant="pdf/a-3b",
