@@ -58,7 +58,10 @@ def apply() -> bool:
 def _fixed(block: Any) -> Any | None:
     """WeasyPrint's `_linebox_layout` with the orphans path's reporting turned off, or None."""
     function = block._linebox_layout
-    source, first_line = inspect.getsourcelines(function)
+    try:
+        source, first_line = inspect.getsourcelines(function)
+    except (OSError, TypeError):  # installed without its source
+        source, first_line = [], 0
     text = "".join(source)
     if text.count(_ORPHANS_REPORT) != 1:
         log.debug("WeasyPrint's orphans path was not found; footnotes.py repairs what it moves")

@@ -161,3 +161,18 @@ def test_turning_the_fix_off_changes_the_digest_builds_and_drafts_are_kept_by(mo
     monkeypatch.setenv(renderer_fixes.AS_RELEASED_ENV, "1")
     assert not renderer_fixes.wanted()
     assert layout_digest([], job, BuildOptions()) != fixed
+
+
+def test_a_weasyprint_without_the_orphans_line_is_left_as_it_is(tmp_path: Path) -> None:
+    """Another WeasyPrint's code is not rewritten: footnotes.py's repair then does the work."""
+    import importlib.util
+
+    from casefile import renderer_fixes
+
+    module_file = tmp_path / "other_block.py"
+    module_file.write_text("def _linebox_layout(context):\n    report = True\n    return report\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("other_block", module_file)
+    assert spec and spec.loader
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    assert renderer_fixes._fixed(other) is None
