@@ -116,7 +116,11 @@ def _compiled_templates() -> _CompiledTemplates | None:
     folder = cache_folder() / "templates" / key
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        status = folder.stat()
     except OSError:
+        return None
+    # Compiled code is run as it is read: only from a folder no one else can write to.
+    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
         return None
     return _CompiledTemplates(str(folder))
 

@@ -62,3 +62,14 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_render(cache: Path, tm
     cache.write_text("a file where the cache folder should be", encoding="utf-8")
     ref = find_template(str(_template(tmp_path / "t", "<p>{{ title }}</p>\n")))
     assert render_html(ref, {"lang": "en", "title": "Velk"}) == "<p>Velk</p>"
+
+
+def test_compiled_code_is_not_read_from_a_folder_others_can_write_to(cache: Path, tmp_path: Path) -> None:
+    ref = find_template(str(_template(tmp_path / "t", "<p>{{ title }}</p>\n")))
+    render_html(ref, {"lang": "en", "title": "Velk"})
+    (folder,) = {p.parent for p in _compiled(cache)}
+    for entry in _compiled(cache):
+        entry.unlink()
+    folder.chmod(0o777)
+    assert render_html(ref, {"lang": "en", "title": "Velk"}) == "<p>Velk</p>"
+    assert _compiled(cache) == []
