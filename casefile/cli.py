@@ -303,11 +303,13 @@ def watch(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tup
 
     def on_ready(roots: list[Path]) -> None:
         if not quiet:
-            click.echo(f"casefile: watching {len(paths)} case(s) in {len(roots)} folder(s); Ctrl-C stops", err=True)
+            click.echo(f"casefile: watching {len(watcher.cases)} case(s) in {len(roots)} folder(s); Ctrl-C stops",
+                       err=True)
 
     progress = None if quiet else (lambda message, done, total: click.echo(f"casefile: {message}", err=True))
     # Later builds in the same run only rebuild what changed.
-    watcher = Watcher(paths, options, on_build=on_build, progress=progress)
+    watcher = Watcher(paths, options, on_build=on_build, progress=progress,
+                      case_folders=[c for c in cases if c.is_dir()])
     try:
         watcher.run(on_ready=on_ready)
     except KeyboardInterrupt:

@@ -2,7 +2,8 @@
 
 Each case is built once at the start, then again whenever one of its inputs changes: the case
 file, an exhibit file it annexes, a photograph it shows, or a file in a template folder its
-documents use. Unchanged documents are skipped by the build's own up-to-date check, so a save
+documents use. A case file that appears in a folder named on the command line is watched and
+built from then on; one deleted from such a folder is no longer watched. Unchanged documents are skipped by the build's own up-to-date check, so a save
 rebuilds only what it affects. A broken case is reported (the same `FILE:LINE:COL` problems as
 `casefile check`) and the watch goes on; the last good PDF stays in place, since the build
 writes a PDF only once it is complete. File events come from `watchfiles` (inotify and its
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from casefile.build import DEFAULT_TEMPLATES, BuildOptions, BuildReport, Progress, build_case
 from casefile.errors import CasefileError
-from casefile.loader import load_case
+from casefile.loader import find_cases, load_case
 from casefile.render import builtin_template_dir, find_template
 from casefile.validate import validate_case
 
@@ -77,9 +78,10 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def watch_roots(inputs: Iterable[CaseInputs]) -> list[Path]:
-    """The folders to watch: each input file's folder and each template folder, nested ones dropped."""
-    folders = set()
+def watch_roots(inputs: Iterable[CaseInputs], case_folders: Iterable[Path] = ()) -> list[Path]:
+    """The folders to watch: each input file's folder, each template folder and each folder of
+    cases, nested ones dropped."""
+    folders = {_absolute(f) for f in case_folders}
     for each in inputs:
         folders |= {f.parent for f in each.files} | each.template_dirs
     existing = sorted(f for f in folders if f.is_dir())
@@ -91,8 +93,10 @@ class Watcher:
 
     def __init__(self, cases: Sequence[Path], options: BuildOptions, *,
                  on_build: Callable[[Path, BuildReport], None],
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, case_folders: Sequence[Path] = ()) -> None:
         self.cases = list(cases)
+        self.case_folders = list(case_folders)
+        """Folders named on the command line: the case files in them come and go."""
         self.options = options
         self.on_build = on_build
         self.progress = progress
@@ -125,9 +129,24 @@ class Watcher:
                 hit.append(case)
         return hit
 
+    def discover(self) -> list[Path]:
+        """Watch the case files that appeared in the case folders since the last look, and stop
+        watching those deleted from them; return the new ones."""
+        present = find_cases(self.case_folders)
+        from_folders = {p for p in self.cases if p.parent in self.case_folders}
+        for gone in from_folders - set(present):
+            self.cases.remove(gone)
+            self.inputs.pop(gone, None)
+            log.info("%s: deleted, no longer watched", gone)
+        new = [p for p in present if p not in self.cases]
+        for path in new:
+            self.cases.append(path)
+            self._refresh_inputs(path)
+        return new
+
     def roots(self) -> list[Path]:
         """The folders to watch now."""
-        return watch_roots(self.inputs.values())
+        return watch_roots(self.inputs.values(), self.case_folders)
 
     def run(self, stop_event: threading.Event | None = None, on_ready: Callable[[list[Path]], None] | None = None,
             initial_build: bool = True) -> None:
@@ -151,7 +170,9 @@ class Watcher:
                     continue
                 changed = {os.path.abspath(p) for _, p in changes}
                 log.debug("changed: %s", ", ".join(sorted(changed)))
-                for case in self.affected(changed):
+                new = self.discover()
+                todo = self.affected(changed)
+                for case in todo + [n for n in new if n not in todo]:
                     self.build(case)
                 if self.roots() != roots:
                     break  # a new exhibit or template folder: watch again with the new roots

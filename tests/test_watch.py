@@ -66,6 +66,52 @@ def test_the_watched_folders_are_those_of_the_inputs_without_nested_ones(tmp_pat
     assert watch_roots([inputs]) == [tmp_path / "case", tmp_path / "templates"]
 
 
+def test_case_files_that_appear_in_a_named_folder_are_watched_and_deleted_ones_dropped(case_dir: Path) -> None:
+    first = case_dir / "minimal.yaml"
+    watcher = Watcher([first], BuildOptions(), on_build=lambda path, report: None, case_folders=[case_dir])
+    assert watcher.discover() == []
+    second = case_dir / "second.yml"
+    shutil.copy(first, second)
+    (case_dir / "notes.txt").write_text("not a case", encoding="utf-8")
+    assert watcher.discover() == [second]
+    assert watcher.cases == [first, second]
+    assert watcher.affected([str(case_dir.resolve() / "second.yml")]) == [second]
+    first.unlink()
+    assert watcher.discover() == []
+    assert watcher.cases == [second] and first not in watcher.inputs
+    assert case_dir.resolve() in watcher.roots()
+
+
+def test_a_case_file_named_on_its_own_is_not_dropped_when_it_goes(case_dir: Path) -> None:
+    """Only folders are rescanned: a named file that disappears is still watched (and its build fails)."""
+    case = case_dir / "minimal.yaml"
+    watcher = Watcher([case], BuildOptions(), on_build=lambda path, report: None)
+    case.unlink()
+    assert watcher.discover() == [] and watcher.cases == [case]
+
+
+def test_the_watch_builds_a_case_file_saved_into_a_watched_folder(case_dir: Path) -> None:
+    """Real file events (watchfiles); the builds themselves are recorded, not made."""
+    first = case_dir / "minimal.yaml"
+    built: list[Path] = []
+    watcher = Watcher([first], BuildOptions(), on_build=lambda path, report: None, case_folders=[case_dir])
+    watcher.build = built.append  # type: ignore[method-assign]
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watcher.run, kwargs={"stop_event": stop, "on_ready": lambda roots: ready.set(),
+                                                           "initial_build": False})
+    thread.start()
+    try:
+        assert ready.wait(30)
+        shutil.copy(first, case_dir / "second.yaml")
+        deadline = time.monotonic() + 30
+        while case_dir / "second.yaml" not in built and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert built == [case_dir / "second.yaml"]
+    finally:
+        stop.set()
+        thread.join(30)
+
+
 class _Lines:
     """The stderr of a child process, line by line, readable with a timeout."""
 
