@@ -99,16 +99,24 @@ def test_the_long_fixture_is_laid_out_once(long_build: tuple[Path, list[str]]) -
     assert passes and all(m.startswith("footnotes pass 1: 0 misplaced") for m in passes), passes
 
 
-def _footnoted_html(paragraphs: int, seed: int, footnote_rule: str) -> str:
-    """A5 pages of random paragraphs, each with one footnote, under the given @footnote rule."""
+def _footnoted_html(paragraphs: int, seed: int, footnote_rule: str, tables: bool = False) -> str:
+    """A5 pages of random paragraphs, each with one footnote, under the given @footnote rule;
+    with `tables`, about half the blocks are tables with a footnote in every row."""
     rng = random.Random(seed)
     blocks = []
     for n in range(paragraphs):
+        if tables and rng.random() < 0.5:
+            rows = "".join(
+                f'<tr><td>{r}</td><td>{" ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 40)))}'
+                f'<span class="footnote" id="fn{n}-{r}">{" ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 40)))}'
+                "</span></td></tr>" for r in range(rng.randint(2, 8)))
+            blocks.append(f'<table id="t{n}">{rows}</table>')
+            continue
         words = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(20, 90)))
         note = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 60)))
         blocks.append(f'<p id="p{n}">{words}<span class="footnote" id="fn{n}">{note}</span> {words}</p>')
     return (f"<style>@page {{ size: A5; @footnote {{ {footnote_rule} }} }}"
-            ".footnote { float: footnote; footnote-policy: line }</style>" + "".join(blocks))
+            ".footnote { float: footnote; footnote-policy: line } td { vertical-align: top }</style>" + "".join(blocks))
 
 
 @pytest.fixture
@@ -138,8 +146,11 @@ def test_the_layout_check_finds_late_footnotes_in_a_plain_weasyprint_render(weas
 def test_weasyprint_as_released_moves_earlier_footnotes_to_fit_an_orphan_line(weasyprint_as_released: None) -> None:
     """What renderer_fixes.py is for: even with whole-px rules and `footnote-policy: line`,
     WeasyPrint 70 puts bodies a page after their calls (its "orphans path")."""
-    late = _laid_out(_footnoted_html(60, 1, "border-top: 1px solid; padding-top: 8px"))
-    assert late and all(body > call for _, call, body in late), late
+    for tables in (False, True):
+        late = [m for seed in (1, 2, 3)
+                for m in _laid_out(_footnoted_html(25 if tables else 60, seed, "border-top: 1px solid; padding-top: 8px",
+                                                   tables))]
+        assert late and all(body > call for _, call, body in late), late
 
 
 def test_with_the_fix_the_first_layout_keeps_every_body_on_its_calls_page() -> None:
@@ -148,6 +159,8 @@ def test_with_the_fix_the_first_layout_keeps_every_body_on_its_calls_page() -> N
     assert renderer_fixes.apply()
     for seed in (1, 2, 3):
         assert _laid_out(_footnoted_html(60, seed, "border-top: 1px solid; padding-top: 8px")) == []
+    for seed in (1, 3):  # footnotes in table rows, where the released code's reports were not even undone
+        assert _laid_out(_footnoted_html(25, seed, "border-top: 1px solid; padding-top: 8px", tables=True)) == []
 
 
 def test_turning_the_fix_off_changes_the_digest_builds_and_drafts_are_kept_by(monkeypatch: pytest.MonkeyPatch) -> None:
