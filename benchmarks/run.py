@@ -292,6 +292,8 @@ def main() -> None:
         folder = Path(tmp)
         cases = [("seed", SEED)] + [(f"synthetic ~{p} pages", write_case(p, folder / "gen")) for p in args.pages]
         out("## Stages, in one process (seconds)\n")
+        out("casefile's modules and WeasyPrint's are imported beforehand; imports count in the whole-process")
+        out("figures below.\n")
         out("| case | pages | load | validate | resolve | render HTML | WeasyPrint layout | PDF write | post-processing | casefile's own share |")
         out("|---|---|---|---|---|---|---|---|---|---|")
         for name, case in cases:
