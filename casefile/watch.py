@@ -3,10 +3,11 @@
 Each case is built once at the start, then again whenever one of its inputs changes: the case
 file, an exhibit file it annexes, a photograph it shows, or a file in a template folder its
 documents use. A case file that appears in a folder named on the command line is watched and
-built from then on; one deleted from such a folder is no longer watched. Unchanged documents are skipped by the build's own up-to-date check, so a save
-rebuilds only what it affects. A broken case is reported (the same `FILE:LINE:COL` problems as
-`casefile check`) and the watch goes on; the last good PDF stays in place, since the build
-writes a PDF only once it is complete. File events come from `watchfiles` (inotify and its
+built from then on; one deleted from such a folder is no longer watched. Unchanged documents
+are skipped by the build's own up-to-date check, so a save rebuilds only what it affects. A
+broken case is reported (the same `FILE:LINE:COL` problems as `casefile check`) and the watch
+goes on; the last good PDF stays in place, since the build writes a PDF only once it is
+complete. File events come from `watchfiles` (inotify and its
 equivalents; set WATCHFILES_FORCE_POLLING=1 on file systems that send no events).
 """
 
