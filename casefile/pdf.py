@@ -197,7 +197,8 @@ class EmbeddedFile:
 
 
 def _import_renderer() -> None:
-    """Import WeasyPrint (after isolating fontconfig), fixed, so that each layout process inherits it."""
+    """Import WeasyPrint (after isolating fontconfig) with renderer_fixes applied, so that each
+    layout process inherits both: `bounded_render` runs this before every layout."""
     isolate_fontconfig()
     renderer_fixes.apply()
 
@@ -237,7 +238,6 @@ def render_with(html: str, *, base_url: str, policy: FetchPolicy, finish: Callab
     what it returns must pickle. With `splice_repairs`, a footnote repair lays out again only
     the pages around the fix where it can (splice.py), not the whole document."""
     isolate_fontconfig()
-    renderer_fixes.apply()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError

@@ -14,8 +14,8 @@ where the old pages did (the next piece starts a fresh page at the same unit), o
 number of pages, with every anchor whose page number is printed on the page it was on (so the
 contents and "page X of Y" stay right), with the same running header and footer text on every
 page (the piece restates the strings of the built-in templates; a template of one's own that
-sets them otherwise falls back here), and it must hold no page reference of its own. Otherwise the caller lays the
-whole document out again.
+sets them otherwise falls back here), and it must hold no page reference of its own.
+Otherwise the caller lays the whole document out again.
 """
 
 from __future__ import annotations
