@@ -101,6 +101,12 @@ def test_the_brief_lays_out_no_annexes() -> None:
     assert "annex-cover" not in html and 'id="dossier-end"' in html
 
 
+def test_the_briefs_sentences_on_the_accused_are_set_apart() -> None:
+    html = render_html(find_template("brief"), resolve_document(check_case(SEED), "en"))
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "granted asylum in Russia. Believed to be in Moscow" in text
+
+
 @pytest.mark.parametrize("lang", ["fr", "ar", "ru"])
 def test_the_referral_renders_in_every_language(lang: str) -> None:
     html = render_html(find_template("prosecution-referral"), resolve_document(check_case(VANTORIA), lang))
