@@ -1,5 +1,5 @@
 """`python -m casefile` runs the command line."""
 
-from casefile.cli import cli
+from casefile.cli import main
 
-cli()
+main(prog_name="python -m casefile")

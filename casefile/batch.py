@@ -19,7 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from casefile import __version__, renderer_fixes
+from casefile import __version__, layout_server, renderer_fixes
 from casefile.errors import CasefileError
 from casefile.fonts import font_files
 
@@ -118,7 +118,9 @@ def run_parallel(work: list[PendingDocument], build_one: Callable[[PendingDocume
             except CasefileError as e:
                 on_done(item, None, e)
         return
-    # fork: workers inherit the imported modules, so a worker starts in milliseconds.
+    # fork: workers inherit the imported modules, so a worker starts in milliseconds. Each lays
+    # out for itself: a layout server (started for one document at a time) would hold a core.
+    layout_server.stop()
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("fork")) as pool:
         futures = {pool.submit(_build_in_worker, build_one, item): item for item in work}
         for future in as_completed(futures):

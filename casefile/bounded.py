@@ -11,8 +11,10 @@ URL fetcher inside stays the last word on what is read; this is the first.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import os
+import pickle
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -21,6 +23,7 @@ from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urljoin
 
 from casefile.errors import RenderError
+from casefile import layout_server
 from casefile.limits import RenderLimits, run_limited
 
 # The attributes through which an element makes a renderer fetch something.
@@ -131,8 +134,9 @@ def _with_page_cap(render: Callable[[], bytes], max_pages: int) -> bytes:
 def bounded_render(warm_up: Callable[[], None] = lambda: None) -> Callable[[F], F]:
     """Decorate `render(html, *, base_url, policy, ...)`: refuse unsafe references first, then
     lay out in a child process within `limits` (a keyword the decorator takes; default from the
-    environment). `warm_up` runs in this process first (imports the child then inherits). The
-    policy comes back with what the child recorded in it (`fetched`)."""
+    environment). `warm_up` runs in this process first (imports the child then inherits),
+    unless a layout server (layout_server.py) has done it and makes the child. The policy comes
+    back with what the child recorded in it (`fetched`)."""
 
     def decorate(render: F) -> F:
         @functools.wraps(render)
@@ -140,13 +144,9 @@ def bounded_render(warm_up: Callable[[], None] = lambda: None) -> Callable[[F], 
             limits = limits or RenderLimits.from_env()
             policy = options["policy"]
             refuse_unsafe_references(html, options["base_url"], policy)
-            warm_up()
-
-            def task() -> tuple[bytes, Any]:
-                pdf = _with_page_cap(lambda: render(html, **options), limits.max_pages)
-                return pdf, policy
-
-            pdf, used_policy = run_limited(task, what="laying out the PDF", limits=limits)
+            start = layout_server.starter(warm_up)
+            task = functools.partial(_laid_out, _Undecorated(render), html, options, limits.max_pages)
+            pdf, used_policy = run_limited(task, what="laying out the PDF", limits=limits, start=start)
             if used_policy is not policy:  # came back from a child: keep what it recorded
                 vars(policy).update(vars(used_policy))
             return pdf
@@ -154,3 +154,28 @@ def bounded_render(warm_up: Callable[[], None] = lambda: None) -> Callable[[F], 
         return cast(F, bounded)
 
     return decorate
+
+
+def _laid_out(render: Callable[..., Any], html: str, options: dict[str, Any], max_pages: int) -> tuple[Any, Any]:
+    """The layout task: what `render` makes of the HTML, and the policy it recorded fetches in."""
+    return _with_page_cap(lambda: render(html, **options), max_pages), options["policy"]
+
+
+class _Undecorated:
+    """A decorated function's own body. It pickles by its module and name (pickle would find the
+    wrapper under that name), so that a layout server can run it."""
+
+    def __init__(self, body: Callable[..., Any]) -> None:
+        self.body = body
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.body(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if "<locals>" in self.body.__qualname__:
+            raise pickle.PicklingError(f"{self.body.__qualname__} is local")
+        return _body_of, (self.body.__module__, self.body.__qualname__)
+
+
+def _body_of(module: str, qualname: str) -> _Undecorated:
+    return _Undecorated(getattr(importlib.import_module(module), qualname).__wrapped__)

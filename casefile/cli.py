@@ -18,7 +18,8 @@ import click
 
 from casefile import __version__
 from casefile.errors import CasefileError, Problem, ProblemsFound
-from casefile.pdf import DEFAULT_PDF_VARIANT, PDF_VARIANTS
+from casefile import layout_server
+from casefile.pdf import DEFAULT_PDF_VARIANT, PDF_VARIANTS, prepare_layout
 
 log = logging.getLogger("casefile")
 
@@ -66,7 +67,8 @@ def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
     """Build PDF dossiers for extradition and prosecution requests from YAML case files."""
-    ctx.obj = {"debug": debug, "quiet": quiet, "verbose": verbose}
+    ctx.obj = {"debug": debug, "quiet": quiet, "verbose": verbose,
+               "layout_server": (ctx.obj or {}).get("layout_server", False)}
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     logging.basicConfig(level=level, format="casefile: %(message)s", stream=sys.stderr)
 
@@ -131,6 +133,10 @@ def build(ctx: click.Context, cases: tuple[Path, ...], out: Path, templates: tup
     Documents whose inputs have not changed since their last build are skipped (--force
     rebuilds them). One failing case does not stop the others.
     """
+    # Before the heavy imports below, which WeasyPrint's import then overlaps. Not for drafts:
+    # their parallel workers are forked from this process and want WeasyPrint imported in it.
+    if ctx.obj["layout_server"] and not draft:
+        layout_server.start(prepare_layout)
     from casefile.batch import default_jobs
     from casefile.build import BuildOptions, build_cases
 
@@ -439,6 +445,8 @@ def extract_command(ctx: click.Context, pdf: Path, output: Path | None) -> None:
         click.echo(f"casefile: wrote {output} ({name}, {len(data):,} bytes)", err=True)
 
 
-def main() -> None:
-    """Run the command line (console entry point)."""
-    cli(prog_name=os.path.basename(sys.argv[0]) or "casefile")
+def main(prog_name: str | None = None) -> None:
+    """Run the command line (console entry point). A process of its own, so `build` may start a
+    layout server (layout_server.py), which a caller running `cli` in its own process does not
+    get: the server's layouts would not see what that process changes after it starts."""
+    cli(prog_name=prog_name or os.path.basename(sys.argv[0]) or "casefile", obj={"layout_server": True})

@@ -23,7 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from casefile.errors import CasefileError, RenderError
 
@@ -79,29 +79,63 @@ class RenderLimits:
                    memory_mb=int(env_number("CASEFILE_MAX_MEMORY_MB", DEFAULT_MAX_MEMORY_MB)))
 
 
-def run_limited(task: Callable[[], T], *, what: str, limits: RenderLimits) -> T:
-    """Run `task` in a forked child within `limits`; return its result or raise its CasefileError.
+class Child(Protocol):
+    """A process running one task (`_child`), as the parent sees it."""
 
-    Where the platform cannot fork, the task runs in this process without the time and memory
+    def kill(self) -> None: ...
+
+    def wait(self) -> int | None:
+        """Its wait status once it has ended, or None where that cannot be known."""
+
+
+@dataclass(frozen=True)
+class _ForkedChild:
+    pid: int
+
+    def kill(self) -> None:
+        _kill(self.pid)
+
+    def wait(self) -> int:
+        return os.waitpid(self.pid, 0)[1]
+
+
+def fork_child(task: Callable[[], object], write_end: int, limits: RenderLimits, what: str) -> Child:
+    """Fork a child of this process that runs `task` and writes its outcome to `write_end`."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        _child(task, write_end, limits.memory_mb, what)
+    return _ForkedChild(pid)
+
+
+Starter = Callable[[Callable[[], object], int, RenderLimits, str], Child]
+
+
+def run_limited(task: Callable[[], T], *, what: str, limits: RenderLimits, start: Starter = fork_child) -> T:
+    """Run `task` in a child process within `limits`; return its result or raise its CasefileError.
+
+    `start` makes the child (a fork of this process unless a layout server gives one). Where
+    the platform cannot fork, the task runs in this process without the time and memory
     limits. The child shares nothing back but the return value: a task must return whatever
     the caller needs to see.
     """
     if not hasattr(os, "fork"):
         return task()
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
+    try:
+        child = start(task, write_end, limits, what)
+    except BaseException:
         os.close(read_end)
-        _child(task, write_end, limits.memory_mb, what)
-    os.close(write_end)
+        raise
+    finally:
+        os.close(write_end)
     payload, timed_out = b"", False
     try:
         payload, timed_out = _read_until(read_end, time.monotonic() + limits.seconds)
     finally:
         os.close(read_end)
         if timed_out or not payload:
-            _kill(pid)
-        _, status = os.waitpid(pid, 0)
+            child.kill()
+        status = child.wait()
     if timed_out:
         raise RenderError(f"{what} took longer than {limits.seconds:g} s and was stopped "
                           "(CASEFILE_TIME_LIMIT sets the limit)")
@@ -151,7 +185,9 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _describe_status(status: int) -> str:
+def _describe_status(status: int | None) -> str:
+    if status is None:
+        return "exit status unknown"
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         try:

@@ -81,10 +81,11 @@ def _font_refs() -> dict[Path, str]:
                             f"{path.name}" for path in font_files()}
 
 
-def input_ref(path: Path, base: Path) -> str:
-    """How the manifest names an input file (see the module docstring)."""
+def input_ref(path: Path, base: Path, fonts: dict[Path, str] | None = None) -> str:
+    """How the manifest names an input file (see the module docstring). `fonts`: `_font_refs()`,
+    when the caller has it already."""
     path = path.resolve()
-    fonts = _font_refs()
+    fonts = _font_refs() if fonts is None else fonts
     if path in fonts:
         return fonts[path]
     builtin = builtin_template_dir().resolve()
@@ -129,7 +130,7 @@ def make_manifest(checked: CheckedCase, template: TemplateRef, lang: str, editio
                 if edition != "public" or not sources[e.source_id].confidential]
 
     def entry(path: Path) -> dict[str, str]:
-        return {"path": input_ref(path, base), "sha256": sha256_file(path)}
+        return {"path": input_ref(path, base, fonts), "sha256": sha256_file(path)}
 
     return {
         "manifest": MANIFEST_VERSION,

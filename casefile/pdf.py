@@ -9,6 +9,7 @@ warning fails the build unless warnings are allowed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import mimetypes
 import os
@@ -196,11 +197,14 @@ class EmbeddedFile:
     relationship: str = "Source"
 
 
-def _import_renderer() -> None:
-    """Import WeasyPrint (after isolating fontconfig) with renderer_fixes applied, so that each
-    layout process inherits both: `bounded_render` runs this before every layout."""
+def prepare_layout() -> None:
+    """Import WeasyPrint (after isolating fontconfig) with renderer_fixes applied, and what
+    layout uses besides, so that each layout process inherits them: `bounded_render` runs this
+    before every layout, and a layout server (layout_server.py) when it starts."""
     isolate_fontconfig()
     renderer_fixes.apply()
+    import casefile.footnotes  # noqa: F401
+    import casefile.pieces  # noqa: F401
 
 
 def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings: bool = False,
@@ -219,16 +223,20 @@ def render_pdf(html: str, *, base_url: str, policy: FetchPolicy, allow_warnings:
     layout runs in a child process, so only the PDF bytes and `policy` come back.
     """
 
-    def write(document: Any, fetcher: Any) -> bytes:
-        options = {**(write_options or {}), **_archival_options(pdf_variant, pdf_tags, attachments, fetcher)}
-        return bytes(document.write_pdf(**options))
-
+    # A partial of a module-level function, not a closure: the layout's task must pickle (layout_server.py).
+    write = functools.partial(_write_pdf, write_options or {}, pdf_variant, pdf_tags, tuple(attachments))
     return render_with(html, base_url=base_url, policy=policy, finish=write, allow_warnings=allow_warnings,
                        source_date_epoch=source_date_epoch, extra_css=extra_css, limits=limits,
                        splice_repairs=splice_repairs)
 
 
-@bounded_render(_import_renderer)  # refuses unsafe references, then lays out in a child process within `limits`
+def _write_pdf(write_options: dict[str, Any], pdf_variant: str | None, pdf_tags: bool,
+               attachments: Sequence[EmbeddedFile], document: Any, fetcher: Any) -> bytes:
+    options = {**write_options, **_archival_options(pdf_variant, pdf_tags, attachments, fetcher)}
+    return bytes(document.write_pdf(**options))
+
+
+@bounded_render(prepare_layout)  # refuses unsafe references, then lays out in a child process within `limits`
 def render_with(html: str, *, base_url: str, policy: FetchPolicy, finish: Callable[[Any, Any], T],
                 allow_warnings: bool = False, source_date_epoch: int | None = None, extra_css: str = "",
                 limits: RenderLimits | None = None, splice_repairs: bool = False) -> T:
