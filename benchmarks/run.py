@@ -21,6 +21,7 @@ Only public tools: the standard library, casefile and WeasyPrint.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import os
 import platform
@@ -282,6 +283,9 @@ def main() -> None:
     parser.add_argument("--memory-pages", type=int, default=640, help="pages of the memory case (0: skip it)")
     parser.add_argument("--write", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
+    # As an installed package is: compiled. (An editable install is not, and where
+    # PYTHONDONTWRITEBYTECODE is set each process would compile casefile again.)
+    compileall.compile_dir(str(ROOT / "casefile"), quiet=1)
     lines: list[str] = []
 
     def out(line: str = "") -> None:

@@ -27,6 +27,7 @@ from casefile.bounded import bounded_render
 from casefile.errors import OutputError, RenderError
 from casefile.fonts import font_face_css, font_files
 from casefile.limits import RenderLimits
+from casefile.quick_import import import_weasyprint
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ def prepare_layout() -> None:
     layout uses besides, so that each layout process inherits them: `bounded_render` runs this
     before every layout, and a layout server (layout_server.py) when it starts."""
     isolate_fontconfig()
+    import_weasyprint()
     renderer_fixes.apply()
     import casefile.footnotes  # noqa: F401
     import casefile.pieces  # noqa: F401
