@@ -118,14 +118,26 @@ def run_parallel(work: list[PendingDocument], build_one: Callable[[PendingDocume
             except CasefileError as e:
                 on_done(item, None, e)
         return
-    # fork: workers inherit the imported modules, so a worker starts in milliseconds. Each lays
-    # out for itself: a layout server (started for one document at a time) would hold a core.
-    layout_server.stop()
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("fork")) as pool:
+    # fork: workers inherit the imported modules, so a worker starts in milliseconds. Where the
+    # build has a layout server, each worker lays out through a session of its own, forked from
+    # the server with WeasyPrint imported; otherwise each imports WeasyPrint for itself.
+    workers, context = min(jobs, len(work)), get_context("fork")
+    sessions = layout_server.sessions(workers)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_adopt_session,
+                             initargs=(sessions, context.Value("i", 0))) as pool:
         futures = {pool.submit(_build_in_worker, build_one, item): item for item in work}
         for future in as_completed(futures):
             path, error = future.result()
             on_done(futures[future], path, error)
+
+
+def _adopt_session(sessions: list[Any], taken: Any) -> None:
+    """A worker's first step: take the next free layout session, if there are any."""
+    with taken.get_lock():
+        index = taken.value
+        taken.value += 1
+    if index < len(sessions):
+        layout_server.adopt(sessions[index])
 
 
 def _build_in_worker(build_one: Callable[[PendingDocument], Path],

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urljoin
 
-from casefile.errors import RenderError
 from casefile import layout_server
+from casefile.errors import RenderError
 from casefile.limits import RenderLimits, run_limited
 
 # The attributes through which an element makes a renderer fetch something.

@@ -16,9 +16,8 @@ from typing import Any
 
 import click
 
-from casefile import __version__
+from casefile import __version__, layout_server
 from casefile.errors import CasefileError, Problem, ProblemsFound
-from casefile import layout_server
 from casefile.pdf import DEFAULT_PDF_VARIANT, PDF_VARIANTS, prepare_layout
 
 log = logging.getLogger("casefile")

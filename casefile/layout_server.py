@@ -1,17 +1,18 @@
 """A layout process started first thing, so that WeasyPrint is imported while casefile checks the case.
 
-Importing WeasyPrint takes about 0.4 s (quick_import.py) and importing casefile's own modules,
-checking the case and rendering the HTML about 0.45 s. A build done in one process does one after the
-other; on a machine with a second core they can overlap. `start()` forks a server before
+Importing WeasyPrint takes about 0.4 s (quick_import.py), and importing casefile's own
+modules, checking the case and rendering the HTML about 0.45 s. A build in one process does
+one after the other; on a machine with a second core they can overlap. `start()` forks a server before
 casefile's heavy imports; the server imports WeasyPrint (`prepare`) and then, for each
 layout the build asks of it, forks a child that runs the task exactly as a child forked by
 `limits.run_limited` would: same memory cap, same time limit (the build kills the child), same
 pickled answer through a pipe, which the build hands over with the request (SCM_RIGHTS).
 
-A task that does not pickle, a server that has died, or a call from any process but the one
-that started it (the workers of a parallel batch) fall back to forking this process, as
-without a server. The server ends when the build's end of the socket closes, and is killed
-at exit; its standard streams are /dev/null, so nothing waits on it.
+The workers of a parallel batch, forked from the build, each `adopt` a session: a fork of the
+server answering a socket of its own (`sessions`). A task that does not pickle, a server that
+has died, or a call from any other process fall back to forking the calling process, as
+without a server. The server and its sessions end when the build's ends of their sockets
+close, and are killed at exit; their standard streams are /dev/null, so nothing waits on them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pickle
 import signal
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +34,8 @@ from casefile.limits import DEFAULT_MAX_MEMORY_MB, Child, RenderLimits, Starter,
 
 log = logging.getLogger(__name__)
 
-_HEADER = struct.Struct("!Q")
+_HEADER = struct.Struct("!BQ")  # the kind of request, the length of what follows
+_LAYOUT, _SESSION = 0, 1
 _REPLY = struct.Struct("!q")
 
 
@@ -45,6 +48,7 @@ class _Server:
 
 
 _server: _Server | None = None
+_session_pids: list[int] = []
 
 
 def start(prepare: Callable[[], None]) -> bool:
@@ -54,8 +58,6 @@ def start(prepare: Callable[[], None]) -> bool:
     global _server
     if _server is not None or not hasattr(os, "fork") or not hasattr(socket, "send_fds") or not wanted():
         return False
-    import sys
-
     if "weasyprint" in sys.modules:
         return False
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -75,16 +77,56 @@ def wanted() -> bool:
 
 
 def stop() -> None:
-    """End the server (a parallel batch frees its core for the workers; exit cleans up)."""
+    """End the server and its sessions (at exit, or when the server has died)."""
     global _server
     server, _server = _server, None
     if server is None or server.owner != os.getpid():
         return
     server.sock.close()
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(server.pid, signal.SIGKILL)
+    for pid in [*_session_pids, server.pid]:  # sessions are the server's children: it is their reaper
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    _session_pids.clear()
     with contextlib.suppress(ChildProcessError):
         os.waitpid(server.pid, 0)
+
+
+def sessions(count: int) -> list[_Server]:
+    """For a parallel batch: `count` forks of the server, each answering a socket of its own, for
+    the workers about to be forked from this process to `adopt` one each. None where there is
+    no server, or where it has died (it is then stopped)."""
+    server = _server
+    if server is None or server.owner != os.getpid():
+        return []
+    made: list[_Server] = []
+    with server.lock:
+        for _ in range(count):
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                socket.send_fds(server.sock, [_HEADER.pack(_SESSION, 0)], [theirs.fileno()])
+                pid = _receive_number(server.sock)
+            except OSError:
+                pid = None
+            finally:
+                theirs.close()
+            if pid is None:
+                ours.close()
+                break
+            made.append(_Server(ours, pid, 0, threading.Lock()))
+            _session_pids.append(pid)
+    if len(made) < count:  # the server is gone: the workers fork for themselves
+        for session in made:
+            session.sock.close()
+        stop()
+        return []
+    return made
+
+
+def adopt(session: _Server) -> None:
+    """In a worker process: lay out through `session` from now on."""
+    global _server
+    _server = _Server(session.sock, session.pid, os.getpid(), threading.Lock())
+    _session_pids.clear()  # this process's copy: the sessions are the build's to end
 
 
 def starter(warm_up: Callable[[], None]) -> Starter:
@@ -138,7 +180,7 @@ def _ask(server: _Server, task: Callable[[], object], write_end: int, limits: Re
         return None
     server.lock.acquire()
     try:
-        socket.send_fds(server.sock, [_HEADER.pack(len(request))], [write_end])
+        socket.send_fds(server.sock, [_HEADER.pack(_LAYOUT, len(request))], [write_end])
         server.sock.sendall(request)
         pid = _receive_number(server.sock)
     except OSError:
@@ -167,28 +209,39 @@ def _receive_exactly(sock: socket.socket, size: int) -> bytes | None:
 
 
 def _serve(sock: socket.socket, prepare: Callable[[], None]) -> None:
-    """The server's life: prepare, then one forked child per request, until the socket closes."""
+    """The server's life: prepare, then serve the build until the socket closes."""
     try:
         _detach_streams()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's Ctrl-C is the build's to handle
         prepare()
-        while True:
-            header, fds, _, _ = socket.recv_fds(sock, _HEADER.size, 1)
-            rest = _receive_exactly(sock, _HEADER.size - len(header)) if header and fds else None
-            if rest is None:
-                break
-            request = _receive_exactly(sock, _HEADER.unpack(header + rest)[0])
-            if request is None:
-                break
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                _run_request(request, fds[0], prepare)
-            os.close(fds[0])
-            sock.sendall(_REPLY.pack(pid))
-            sock.sendall(_REPLY.pack(os.waitpid(pid, 0)[1]))
+        _answer(sock, prepare)
     finally:
         os._exit(0)
+
+
+def _answer(sock: socket.socket, prepare: Callable[[], None]) -> None:
+    """One request at a time: a layout (a child runs it; its pid, then its status, go back) or
+    a session (a fork of this process that answers another socket; its pid goes back)."""
+    while True:
+        header, fds, _, _ = socket.recv_fds(sock, _HEADER.size, 1)
+        rest = _receive_exactly(sock, _HEADER.size - len(header)) if header and fds else None
+        if rest is None:
+            return
+        kind, size = _HEADER.unpack(header + rest)
+        request = _receive_exactly(sock, size)
+        if request is None:
+            return
+        pid = os.fork()
+        if pid == 0:
+            sock.close()
+            if kind == _SESSION:
+                _answer(socket.socket(fileno=fds[0]), prepare)
+                os._exit(0)
+            _run_request(request, fds[0], prepare)
+        os.close(fds[0])
+        sock.sendall(_REPLY.pack(pid))
+        if kind == _LAYOUT:
+            sock.sendall(_REPLY.pack(os.waitpid(pid, 0)[1]))
 
 
 def _run_request(request: bytes, write_end: int, prepare: Callable[[], None]) -> None:

@@ -128,6 +128,36 @@ def test_a_process_forked_from_the_build_does_not_share_its_server() -> None:
     assert seen["parent"] == seen["worker"]
 
 
+def test_workers_of_a_parallel_batch_each_lay_out_through_a_session_of_their_own() -> None:
+    seen = run_script("""
+        chosen = layout_server.sessions(2)
+        read, write = os.pipe()
+        workers = []
+        for session in chosen:
+            pid = os.fork()
+            if pid == 0:
+                layout_server.adopt(session)
+                os.write(write, f"{run(parent_pid)} {run(parent_pid)}\\n".encode())
+                os._exit(0)
+            workers.append(pid)
+        for pid in workers:
+            os.waitpid(pid, 0)
+        os.close(write)
+        lines = os.read(read, 1000).decode().split()
+        print(json.dumps({"sessions": [s.pid for s in chosen], "parents": [int(n) for n in lines],
+                          "server": server, "after": run(parent_pid)}))
+    """)
+    assert len(set(seen["sessions"])) == 2 and seen["server"] not in seen["sessions"]
+    assert sorted(set(seen["parents"])) == sorted(seen["sessions"])  # each worker its own session, twice
+    assert seen["after"] == seen["server"]  # the build itself still lays out through the server
+
+
+def test_no_sessions_without_a_server() -> None:
+    seen = run_script("print(json.dumps({'sessions': len(layout_server.sessions(2))}))",
+                      env={"CASEFILE_LAYOUT_SERVER": "0"})
+    assert seen == {"sessions": 0}
+
+
 def test_the_server_ends_with_the_build() -> None:
     seen = run_script("print(json.dumps({'server': server}))")
     deadline = time.monotonic() + 5
@@ -148,12 +178,13 @@ def test_no_server_where_weasyprint_is_imported_already_or_the_environment_rules
         {"started": False}
 
 
-def test_the_command_line_build_through_the_server_writes_the_same_bytes_as_without(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_command_line_build_through_the_server_writes_the_same_bytes_as_without(tmp_path: Path, jobs: str) -> None:
     outputs = {}
     for setting in ("1", "0"):
         out = tmp_path / setting
         result = subprocess.run([sys.executable, "-m", "casefile", "-q", "build", str(MINIMAL), "--out", str(out),
-                                 "--lang", "en"], capture_output=True,
+                                 "--lang", "en", "-j", jobs], capture_output=True,
                                 text=True, env={**os.environ, "CASEFILE_LAYOUT_SERVER": setting}, timeout=300)
         assert result.returncode == 0, result.stderr
         outputs[setting] = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
