@@ -5,17 +5,23 @@ yaml-language-server) use it for completion, hovers and inline errors. The schem
 the data as a YAML parser gives it to the editor, while casefile's loader keeps every scalar as
 its source text and lets the model type it. So wherever casefile accepts a scalar whatever YAML
 would call it, the schema does too: `article: 356` and `value: "202000"` are both valid, and a
-year alone (`born: 1965`) is a date. Descriptions come from the model's attribute docstrings.
+year alone (`born: 1965`) is a date. Descriptions come from the model's attribute docstrings,
+attached to the fields here rather than at import (model.py).
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
 import json
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from casefile import model
 from casefile.model import Case
 
 SCHEMA_TITLE = "casefile case file"
@@ -54,8 +60,31 @@ class _CaseSchemaGenerator(GenerateJsonSchema):
         return False
 
 
+@functools.cache
+def _attach_docstrings() -> None:
+    """Make each model field's docstring its description, as pydantic's `use_attribute_docstrings`
+    does (a string statement right after the annotated field), and rebuild the models with them."""
+    models = []
+    for node in ast.parse(inspect.getsource(model)).body:
+        cls = getattr(model, node.name, None) if isinstance(node, ast.ClassDef) else None
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            continue
+        docs = {previous.target.id: inspect.cleandoc(statement.value.value)
+                for previous, statement in zip(node.body, node.body[1:])
+                if isinstance(previous, ast.AnnAssign) and isinstance(previous.target, ast.Name)
+                and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)}
+        for name, field in cls.model_fields.items():
+            if field.description is None and name in docs:
+                field.description = docs[name]
+        models.append(cls)
+    for cls in models:  # in the order of the file, which defines each model before its users
+        cls.model_rebuild(force=True)
+
+
 def case_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a case file, by the field names editors write."""
+    _attach_docstrings()
     schema = Case.model_json_schema(by_alias=True, mode="validation", schema_generator=_CaseSchemaGenerator)
     version = schema["properties"]["casefile"]
     version.pop("anyOf", None)
