@@ -93,8 +93,8 @@ def stop() -> None:
 
 def sessions(count: int) -> list[_Server]:
     """For a parallel batch: `count` forks of the server, each answering a socket of its own, for
-    the workers about to be forked from this process to `adopt` one each. None where there is
-    no server, or where it has died (it is then stopped)."""
+    the workers about to be forked from this process to `adopt` one each. An empty list where
+    there is no server, or where it has died (it is then stopped)."""
     server = _server
     if server is None or server.owner != os.getpid():
         return []
