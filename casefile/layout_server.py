@@ -28,7 +28,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from casefile.limits import DEFAULT_MAX_MEMORY_MB, Child, RenderLimits, Starter, _child, fork_child
 
@@ -51,14 +51,18 @@ _server: _Server | None = None
 _session_pids: list[int] = []
 
 
+def _own_server() -> _Server | None:
+    """The server this process started or adopted; a forked process does not share its parent's."""
+    return _server if _server is not None and _server.owner == os.getpid() else None
+
+
 def start(prepare: Callable[[], None]) -> bool:
     """Fork the server, which runs `prepare` (imports WeasyPrint) and waits for layouts. Does
     nothing where there is no fork, where WeasyPrint is imported already (nothing to gain), or
     where a server runs. Returns whether one was started."""
     global _server
-    if _server is not None or not hasattr(os, "fork") or not hasattr(socket, "send_fds") or not wanted():
-        return False
-    if "weasyprint" in sys.modules:
+    if (_server is not None or not hasattr(os, "fork") or not hasattr(socket, "send_fds") or not wanted()
+            or "weasyprint" in sys.modules):
         return False
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
@@ -79,8 +83,8 @@ def wanted() -> bool:
 def stop() -> None:
     """End the server and its sessions (at exit, or when the server has died)."""
     global _server
-    server, _server = _server, None
-    if server is None or server.owner != os.getpid():
+    server, _server = _own_server(), None
+    if server is None:
         return
     server.sock.close()
     for pid in [*_session_pids, server.pid]:  # sessions are the server's children: it is their reaper
@@ -95,24 +99,19 @@ def sessions(count: int) -> list[_Server]:
     """For a parallel batch: `count` forks of the server, each answering a socket of its own, for
     the workers about to be forked from this process to `adopt` one each. An empty list where
     there is no server, or where it has died (it is then stopped)."""
-    server = _server
-    if server is None or server.owner != os.getpid():
+    server = _own_server()
+    if server is None:
         return []
     made: list[_Server] = []
     with server.lock:
         for _ in range(count):
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                socket.send_fds(server.sock, [_HEADER.pack(_SESSION, 0)], [theirs.fileno()])
-                pid = _receive_number(server.sock)
-            except OSError:
-                pid = None
-            finally:
-                theirs.close()
+            pid = _send(server, _SESSION, b"", theirs.fileno())
+            theirs.close()
             if pid is None:
                 ours.close()
                 break
-            made.append(_Server(ours, pid, 0, threading.Lock()))
+            made.append(_Server(ours, pid, owner=0, lock=threading.Lock()))  # no process's until adopted
             _session_pids.append(pid)
     if len(made) < count:  # the server is gone: the workers fork for themselves
         for session in made:
@@ -125,20 +124,20 @@ def sessions(count: int) -> list[_Server]:
 def adopt(session: _Server) -> None:
     """In a worker process: lay out through `session` from now on."""
     global _server
-    _server = _Server(session.sock, session.pid, os.getpid(), threading.Lock())
+    _server = replace(session, owner=os.getpid())
     _session_pids.clear()  # this process's copy: the sessions are the build's to end
 
 
 def starter(warm_up: Callable[[], None]) -> Starter:
     """How `run_limited` should start a layout child: through the server when this process has
     one, else by forking this process once `warm_up` has run in it (imports the child inherits)."""
-    server = _server
+    server = _own_server()
 
     def forked(task: Callable[[], object], write_end: int, limits: RenderLimits, what: str) -> Child:
         warm_up()
         return fork_child(task, write_end, limits, what)
 
-    if server is None or server.owner != os.getpid():
+    if server is None:
         return forked
 
     def through_server(task: Callable[[], object], write_end: int, limits: RenderLimits, what: str) -> Child:
@@ -179,17 +178,23 @@ def _ask(server: _Server, task: Callable[[], object], write_end: int, limits: Re
         log.debug("laying out from this process: the task does not pickle (%s)", e)
         return None
     server.lock.acquire()
-    try:
-        socket.send_fds(server.sock, [_HEADER.pack(_LAYOUT, len(request))], [write_end])
-        server.sock.sendall(request)
-        pid = _receive_number(server.sock)
-    except OSError:
-        pid = None
+    pid = _send(server, _LAYOUT, request, write_end)
     if pid is None:  # the server is gone (WeasyPrint failed to import, say)
         server.lock.release()
         stop()
         return None
     return _ServedChild(server, pid)
+
+
+def _send(server: _Server, kind: int, request: bytes, fd: int) -> int | None:
+    """Send a request with a file descriptor; the pid of the process the server forked for it,
+    or None when the server is gone."""
+    try:
+        socket.send_fds(server.sock, [_HEADER.pack(kind, len(request))], [fd])
+        server.sock.sendall(request)
+        return _receive_number(server.sock)
+    except OSError:
+        return None
 
 
 def _receive_number(sock: socket.socket) -> int | None:
