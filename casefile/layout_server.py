@@ -72,6 +72,7 @@ def start(prepare: Callable[[], None]) -> bool:
     theirs.close()
     _server = _Server(ours, pid, os.getpid(), threading.Lock())
     atexit.register(stop)
+    log.debug("layout server started (pid %d)", pid)
     return True
 
 

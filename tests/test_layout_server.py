@@ -189,3 +189,16 @@ def test_the_command_line_build_through_the_server_writes_the_same_bytes_as_with
         assert result.returncode == 0, result.stderr
         outputs[setting] = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
     assert outputs["1"] and outputs["1"] == outputs["0"]
+
+
+def test_the_installed_casefile_command_builds_through_a_server(tmp_path: Path) -> None:
+    """The console script is `main`, which lets `build` start a server (a caller of `cli` does not)."""
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="casefile")
+    assert script.value == "casefile.cli:main"
+    command = Path(sys.executable).parent / "casefile"
+    result = subprocess.run([str(command), "-v", "build", str(MINIMAL), "--out", str(tmp_path), "--lang", "en"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "casefile: layout server started" in result.stderr
