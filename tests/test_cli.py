@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import json
 import re
 from pathlib import Path
@@ -204,3 +205,20 @@ def test_a_folder_without_case_files_is_a_usage_error_not_a_silent_success(run_c
     result = run_cli(command, tmp_path)
     assert result.exit_code == 2
     assert "no case files (.yaml, .yml) in the folders given" in result.stderr
+
+
+def test_the_console_entry_point_leaves_its_heap_to_the_exit_without_walking_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from casefile.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["casefile", "--version"])
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit) as ended:
+            main()
+        assert ended.value.code == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
