@@ -108,9 +108,16 @@ class _CompiledTemplates(FileSystemBytecodeCache):
 
 
 def _compiled_templates() -> _CompiledTemplates | None:
-    """The cache for this casefile, Jinja and set of environment options: the compiled code
-    depends on all three (and on the new-style gettext `_environment` always installs), while
-    Jinja keys each entry only by the template's file and source."""
+    """Jinja's cache of compiled templates, in `template_cache_folder()`."""
+    folder = template_cache_folder()
+    return None if folder is None else _CompiledTemplates(str(folder))
+
+
+def template_cache_folder() -> Path | None:
+    """The cache folder for this casefile, Jinja and set of environment options, or None where
+    it cannot be used. Compiled code depends on all three (and on the new-style gettext
+    `_environment` always installs), while Jinja keys each entry only by the template's file and
+    source."""
     options = repr(sorted((k, getattr(v, "__name__", v)) for k, v in _ENVIRONMENT_OPTIONS.items()))
     key = hashlib.sha256(f"{__version__} {jinja2.__version__} {options}".encode()).hexdigest()[:16]
     folder = cache_folder() / "templates" / key
@@ -122,7 +129,7 @@ def _compiled_templates() -> _CompiledTemplates | None:
     # Compiled code is run as it is read: only from a folder no one else can write to.
     if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
         return None
-    return _CompiledTemplates(str(folder))
+    return folder
 
 
 def _environment(ref: TemplateRef, lang: str) -> ImmutableSandboxedEnvironment:

@@ -73,3 +73,26 @@ def test_compiled_code_is_not_read_from_a_folder_others_can_write_to(cache: Path
     folder.chmod(0o777)
     assert render_html(ref, {"lang": "en", "title": "Velk"}) == "<p>Velk</p>"
     assert _compiled(cache) == []
+
+
+def test_the_manifest_follows_a_templates_references_alike_from_the_cache(
+        cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from casefile.manifest import template_files
+
+    folder = _template(tmp_path / "t", '{% extends "base.html" %}{% block body %}{% include "part.html" %}{% endblock %}')
+    (folder / "base.html").write_text("<body>{% block body %}{% endblock %}</body>", encoding="utf-8")
+    (folder / "part.html").write_text("<p>part</p>", encoding="utf-8")
+    ref = find_template(str(folder))
+    listed = template_files(ref)
+    assert [p.name for p in listed] == ["base.html", "document.html", "part.html"]
+    with monkeypatch.context() as patch:  # the second time, from the cache: nothing is parsed
+        patch.setattr(jinja2.Environment, "parse", lambda *a, **k: pytest.fail("parsed again"))
+        assert template_files(ref) == listed
+    # An edited template is followed anew; a damaged cache entry is parsed again.
+    (folder / "part.html").write_text('{% include "more.html" %}', encoding="utf-8")
+    (folder / "more.html").write_text("<p>more</p>", encoding="utf-8")
+    for kept in cache.glob("templates/*/references-*.json"):
+        kept.write_text("{not json", encoding="utf-8")
+    assert [p.name for p in template_files(ref)] == ["base.html", "document.html", "more.html", "part.html"]
