@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import ROOT
 
 LIBRARIES = """
@@ -52,7 +54,7 @@ def test_where_only_the_full_lookup_finds_the_libraries_the_import_is_tried_agai
         refused = []
         original_dlopen = cffi.FFI.dlopen
         def dlopen(self, name, *args, **kwargs):
-            if ctypes.util.find_library is ctypes.util._findSoname_ldconfig:
+            if ctypes.util.find_library.__qualname__.startswith("_linker_cache_lookup"):
                 refused.append(name)
                 raise OSError(f"cannot open {name}")
             return original_dlopen(self, name, *args, **kwargs)
@@ -61,6 +63,22 @@ def test_where_only_the_full_lookup_finds_the_libraries_the_import_is_tried_agai
         import_weasyprint()
         from weasyprint.text.ffi import pango
         print(json.dumps({"refused": len(refused), "libraries": libraries(),
-                          "restored": ctypes.util.find_library is not ctypes.util._findSoname_ldconfig}))
+                          "restored": ctypes.util.find_library.__module__ == "ctypes.util"}))
     """)
     assert seen["refused"] > 0 and seen["restored"] and len(seen["libraries"]) >= 5
+
+
+def test_the_linker_cache_is_listed_once_and_read_as_python_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes.util
+
+    from casefile import quick_import
+
+    runs = []
+    released = subprocess.run
+    monkeypatch.setattr(quick_import.subprocess, "run", lambda *a, **k: runs.append(a) or released(*a, **k))
+    lookup = quick_import._linker_cache_lookup()
+    names = ["pango-1.0", "pangoft2-1.0", "harfbuzz", "harfbuzz-subset", "fontconfig", "gobject-2.0", "c", "m",
+             "pango-1.0-0", "no-such-library"]
+    assert [lookup(n) for n in names] == [ctypes.util._findSoname_ldconfig(n) for n in names]
+    assert lookup("pango-1.0") and lookup("no-such-library") is None
+    assert len(runs) == 1
