@@ -20,7 +20,9 @@ file run on through the annexes, and the index's start pages are those numbers.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
 import logging
 import os
@@ -28,6 +30,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +39,9 @@ from markupsafe import Markup, escape
 from pikepdf import Array, Dictionary, Name
 
 from casefile.checks import CheckedCase
-from casefile.errors import RenderError
+from casefile.errors import OutputError, RenderError
 from casefile.exhibits import Exhibit, annex_order
-from casefile.fonts import font_files
+from casefile.fonts import font_face_css, font_files, private_cache_folder
 from casefile.i18n import Formatter, direction, translator
 from casefile.model import Source
 
@@ -477,18 +480,49 @@ def _stamp_forms(document: pikepdf.Pdf, stamps: list[tuple[str, str, str]], lang
     import dataclasses
 
     from casefile.limits import RenderLimits
-    from casefile.pdf import FetchPolicy, render_pdf
+    from casefile.pdf import FetchPolicy, render_pdf, write_atomically
 
-    roots = sorted({f.parent for f in font_files()})
-    # One stamp page per annex page: the page cap guards template layout, not the exhibits' length.
-    limits = RenderLimits.from_env()
-    limits = dataclasses.replace(limits, max_pages=max(limits.max_pages, len(stamps)))
-    rendered = render_pdf(stamp_html(stamps, lang), base_url=roots[0].as_uri() + "/", policy=FetchPolicy(roots),
-                          allow_warnings=allow_warnings, source_date_epoch=epoch, limits=limits)
-    source = pikepdf.open(io.BytesIO(rendered))
-    if len(source.pages) != len(stamps):
-        raise RenderError(f"the annex stamps took {len(source.pages)} pages for {len(stamps)} stamps")
+    html = stamp_html(stamps, lang)
+    kept = _kept_stamp_sheet(html, epoch)
+    source = _stamp_sheet(kept, len(stamps)) if kept is not None else None
+    if source is None:
+        roots = sorted({f.parent for f in font_files()})
+        # One stamp page per annex page: the page cap guards template layout, not the exhibits' length.
+        limits = RenderLimits.from_env()
+        limits = dataclasses.replace(limits, max_pages=max(limits.max_pages, len(stamps)))
+        rendered = render_pdf(html, base_url=roots[0].as_uri() + "/", policy=FetchPolicy(roots),
+                              allow_warnings=allow_warnings, source_date_epoch=epoch, limits=limits)
+        source = pikepdf.open(io.BytesIO(rendered))
+        if len(source.pages) != len(stamps):
+            raise RenderError(f"the annex stamps took {len(source.pages)} pages for {len(stamps)} stamps")
+        if kept is not None:
+            with contextlib.suppress(OutputError):  # a cache that cannot be written costs time only
+                write_atomically(kept, rendered)
     return [document.copy_foreign(page.as_form_xobject()) for page in source.pages]
+
+
+def _kept_stamp_sheet(html: str, epoch: int | None) -> Path | None:
+    """Where the laid-out stamp sheet for `html` is kept: a rebuild mostly stamps the same pages,
+    and laying them out costs about 0.1 s a document. The key covers all that makes the sheet:
+    its HTML, the date, the fonts, and the renderer's versions and fixes. The folder is one only
+    this user can write to, since its pages are copied into filing copies."""
+    from casefile import __version__, renderer_fixes
+
+    folder = private_cache_folder("stamps")
+    if folder is None:
+        return None
+    makers = [__version__, version("weasyprint"), version("pydyf"), str(renderer_fixes.wanted()), str(epoch),
+              font_face_css(), html]
+    return folder / f"{hashlib.sha256(chr(0).join(makers).encode()).hexdigest()}.pdf"
+
+
+def _stamp_sheet(kept: Path, stamps: int) -> pikepdf.Pdf | None:
+    """The stamp sheet kept at `kept`, if there is one with a page for each of `stamps`."""
+    try:
+        sheet = pikepdf.open(io.BytesIO(kept.read_bytes()))
+    except (OSError, pikepdf.PdfError):
+        return None
+    return sheet if len(sheet.pages) == stamps else None
 
 
 def _stamp(document: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, dir_: str) -> None:

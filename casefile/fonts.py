@@ -47,6 +47,21 @@ def cache_folder() -> Path:
     return Path(base) / "casefile"
 
 
+def private_cache_folder(*parts: str) -> Path | None:
+    """A folder under `cache_folder()` that only this user can write to (made if need be), or
+    None where there is none. For what casefile runs or copies into a document as it reads it
+    back (compiled templates, laid-out stamp sheets): someone else's file there would be trusted."""
+    folder = cache_folder().joinpath(*parts)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        status = folder.stat()
+    except OSError:
+        return None
+    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
+        return None
+    return folder
+
+
 def static_instance(variable: Path, weight: int, package: str) -> Path:
     """A static instance of a variable font at `weight` (default width), made once and cached."""
     folder = cache_folder() / "fonts" / f"{package}-{version(package.replace('_', '-'))}"

@@ -27,7 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from casefile import __version__
 from casefile.errors import Problem, TemplateError
-from casefile.fonts import cache_folder
+from casefile.fonts import private_cache_folder
 from casefile.i18n import translator
 from casefile.limits import RenderLimits, run_limited
 
@@ -120,16 +120,7 @@ def template_cache_folder() -> Path | None:
     source."""
     options = repr(sorted((k, getattr(v, "__name__", v)) for k, v in _ENVIRONMENT_OPTIONS.items()))
     key = hashlib.sha256(f"{__version__} {jinja2.__version__} {options}".encode()).hexdigest()[:16]
-    folder = cache_folder() / "templates" / key
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        status = folder.stat()
-    except OSError:
-        return None
-    # Compiled code is run as it is read: only from a folder no one else can write to.
-    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
-        return None
-    return folder
+    return private_cache_folder("templates", key)  # compiled code is run as it is read
 
 
 def _environment(ref: TemplateRef, lang: str) -> ImmutableSandboxedEnvironment:

@@ -132,3 +132,58 @@ def test_two_builds_of_a_case_with_an_annex_give_identical_bytes(write_case, tmp
     assert outputs[0] == outputs[1]
     texts = page_texts(tmp_path / "one" / "velk-extradition.extradition-request.en.pdf")
     assert "Annex 1 · p." in " ".join(texts[-1].split()) and "LEAGUE-000002" in texts[-1]
+
+
+_STAMPS = [("Annex 1", "p. 12", "FICT-000001"), ("Annex 1", "p. 13", "FICT-000002"), ("Annex 2", "p. 14", "FICT-000003")]
+
+
+def _stamp_streams() -> list[bytes]:
+    import pikepdf
+
+    from casefile.annex import _stamp_forms
+
+    document = pikepdf.new()
+    return [form.read_bytes() for form in _stamp_forms(document, _STAMPS, "en", False, 1736899200)]
+
+
+@pytest.fixture
+def stamp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Stamp sheets kept under tmp_path (the fonts stay in the real cache: making them takes seconds)."""
+    import casefile.annex
+    from casefile.fonts import private_cache_folder
+
+    def under_tmp(*parts: str) -> Path | None:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("CASEFILE_CACHE_DIR", str(tmp_path))
+            return private_cache_folder(*parts)
+
+    monkeypatch.setattr(casefile.annex, "private_cache_folder", under_tmp)
+    return tmp_path / "stamps"
+
+
+def test_a_laid_out_stamp_sheet_is_kept_and_stamps_the_same_from_the_cache(
+        stamp_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import casefile.pdf
+
+    first = _stamp_streams()
+    (kept,) = stamp_cache.glob("*.pdf")
+    with monkeypatch.context() as patch:
+        patch.setattr(casefile.pdf, "render_pdf", lambda *a, **k: pytest.fail("laid out again"))
+        assert _stamp_streams() == first
+    kept.write_bytes(b"%PDF-1.7 damaged")  # a damaged sheet is laid out again, and kept anew
+    assert _stamp_streams() == first and kept.read_bytes().startswith(b"%PDF") and len(kept.read_bytes()) > 1000
+
+
+def test_stamp_sheets_are_not_read_from_a_folder_others_can_write_to(stamp_cache: Path) -> None:
+    first = _stamp_streams()
+    (kept,) = stamp_cache.glob("*.pdf")
+    import pikepdf
+
+    planted = pikepdf.new()  # a valid sheet of blank stamps, one for each
+    for _ in _STAMPS:
+        planted.add_blank_page()
+    planted.save(kept)
+    planted_bytes = kept.read_bytes()
+    stamp_cache.chmod(0o777)
+    assert _stamp_streams() == first
+    assert kept.read_bytes() == planted_bytes  # neither read nor written
