@@ -175,10 +175,10 @@ def test_a_laid_out_stamp_sheet_is_kept_and_stamps_the_same_from_the_cache(
 
 
 def test_stamp_sheets_are_not_read_from_a_folder_others_can_write_to(stamp_cache: Path) -> None:
-    first = _stamp_streams()
-    (kept,) = stamp_cache.glob("*.pdf")
     import pikepdf
 
+    first = _stamp_streams()
+    (kept,) = stamp_cache.glob("*.pdf")
     planted = pikepdf.new()  # a valid sheet of blank stamps, one for each
     for _ in _STAMPS:
         planted.add_blank_page()

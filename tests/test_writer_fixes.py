@@ -3,6 +3,7 @@ writes it, made without serializing and compressing every object twice."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zlib
 from collections.abc import Iterator
@@ -36,13 +37,23 @@ def document() -> Any:
     return Html(string=HTML).render(pdf_variant="pdf/a-3b", pdf_tags=True)
 
 
+@contextlib.contextmanager
+def _as_released() -> Iterator[None]:
+    """WeasyPrint and pydyf as released while inside; casefile's fixes again after."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(renderer_fixes.AS_RELEASED_ENV, "1")
+        renderer_fixes.apply()
+        try:
+            yield
+        finally:
+            env.delenv(renderer_fixes.AS_RELEASED_ENV)
+            renderer_fixes.apply()
+
+
 @pytest.fixture
-def writer_as_released(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(renderer_fixes.AS_RELEASED_ENV, "1")
-    renderer_fixes.apply()
-    yield
-    monkeypatch.delenv(renderer_fixes.AS_RELEASED_ENV)
-    renderer_fixes.apply()
+def writer_as_released() -> Iterator[None]:
+    with _as_released():
+        yield
 
 
 def _write(document: Any) -> bytes:
@@ -76,13 +87,8 @@ def test_the_fixed_writer_writes_the_very_bytes_of_the_released_one(document: An
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     fixed, fixed_compressions = _compressions(document, monkeypatch)
     assert _structure_elements(fixed) > 100 and len(document.pages) > 5  # a tagged, multi-page file
-    monkeypatch.setenv(renderer_fixes.AS_RELEASED_ENV, "1")
-    try:
-        renderer_fixes.apply()
+    with _as_released():
         released, released_compressions = _compressions(document, monkeypatch)
-    finally:
-        monkeypatch.delenv(renderer_fixes.AS_RELEASED_ENV)
-        renderer_fixes.apply()
     assert fixed == released
     # pydyf hashed the file's objects for the PDF/A identifier by making each one again.
     assert fixed_compressions < released_compressions
